@@ -1,0 +1,74 @@
+"""gaugellm: measure generative-AI deployments under load, with backends as plugins.
+
+The public API is re-exported here lazily (PEP 562), so that ``import gaugellm`` and the CLI's listing commands do not
+pay for pydantic or stevedore until something actually needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from gaugellm.__about__ import __version__
+
+if TYPE_CHECKING:
+    from gaugellm.backend.args import BackendArgs
+    from gaugellm.backend.base import Backend
+    from gaugellm.backend.schemas import (
+        ErrorKind,
+        GenerationRequest,
+        GenerationResponse,
+        ResponseError,
+        TokenCountSource,
+    )
+    from gaugellm.errors import (
+        BackendArgsError,
+        BackendError,
+        BackendLoadError,
+        BackendUnavailableError,
+        DisabledBackendError,
+        DuplicateBackendError,
+        GaugeError,
+        IncompatibleBackendError,
+        UnknownBackendError,
+    )
+    from gaugellm.plugins.metadata import BackendEntry
+    from gaugellm.plugins.registry import list_backends, register_backend, unregister_backend
+
+_EXPORTS = {
+    "Backend": "gaugellm.backend.base",
+    "BackendArgs": "gaugellm.backend.args",
+    "ErrorKind": "gaugellm.backend.schemas",
+    "GenerationRequest": "gaugellm.backend.schemas",
+    "GenerationResponse": "gaugellm.backend.schemas",
+    "ResponseError": "gaugellm.backend.schemas",
+    "TokenCountSource": "gaugellm.backend.schemas",
+    "BackendArgsError": "gaugellm.errors",
+    "BackendError": "gaugellm.errors",
+    "BackendLoadError": "gaugellm.errors",
+    "BackendUnavailableError": "gaugellm.errors",
+    "DisabledBackendError": "gaugellm.errors",
+    "DuplicateBackendError": "gaugellm.errors",
+    "GaugeError": "gaugellm.errors",
+    "IncompatibleBackendError": "gaugellm.errors",
+    "UnknownBackendError": "gaugellm.errors",
+    "BackendEntry": "gaugellm.plugins.metadata",
+    "list_backends": "gaugellm.plugins.registry",
+    "register_backend": "gaugellm.plugins.registry",
+    "unregister_backend": "gaugellm.plugins.registry",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gaugellm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

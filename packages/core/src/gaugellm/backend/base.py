@@ -1,0 +1,92 @@
+"""``Backend``: what a plugin implements to generate text for the runner.
+
+Lifecycle in a worker process::
+
+    backend = Backend.create(args)      # cheap: no I/O, no heavy imports; the instance must pickle
+    await backend.process_startup()     # open clients, load engines, import heavy libraries (here, not at module top)
+    await backend.validate()            # prove the target serves; raise BackendUnavailableError if not
+    await backend.resolve(request, response)   # many at once, on one event loop
+    await backend.process_shutdown()    # release everything; must be safe to call twice
+
+``resolve`` fills a :class:`~gaugellm.backend.schemas.GenerationResponse` the runner created, instead of returning
+one, for two reasons: the backend stamps each chunk where its data arrives (``response.record_chunk``), and the runner
+sees the first token the moment it happens (``response.on_first_token``) and can cancel the task at any point while
+keeping what was recorded so far.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Generic, TypeVar
+
+from gaugellm.backend.args import BackendArgs
+from gaugellm.backend.schemas import GenerationRequest, GenerationResponse
+
+__all__ = ["Backend"]
+
+ArgsT = TypeVar("ArgsT", bound=BackendArgs)
+
+
+class Backend(ABC, Generic[ArgsT]):
+    """Base class of every backend. Only :meth:`resolve` is required; the rest have sensible defaults."""
+
+    def __init__(self, args: ArgsT) -> None:
+        self.args = args
+
+    @classmethod
+    def create(cls, args: BackendArgs) -> Backend[Any]:
+        """Build the backend that ``args`` describe.
+
+        On ``Backend`` itself this finds the plugin named by ``args.type`` (importing only that plugin); on a subclass
+        it builds that subclass.
+        """
+        if cls is Backend:
+            from gaugellm.plugins.registry import load_backend_class  # late: the registry imports this module
+
+            backend_cls: type[Backend[Any]] = load_backend_class(args.type)
+        else:
+            backend_cls = cls
+        return backend_cls(args)
+
+    # -- limits the runner must respect -------------------------------------------------------------------------
+
+    @property
+    def processes_limit(self) -> int | None:
+        """How many worker processes may each hold one instance; ``None`` means no limit (an engine that owns a
+        device says 1)."""
+        return None
+
+    @property
+    def requests_limit(self) -> int | None:
+        """How many requests one instance may have in flight at once; ``None`` means no limit."""
+        return None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """What the report should say about this backend (JSON-safe, no secrets). Subclasses extend it."""
+        return {"type": self.args.type, "class": f"{type(self).__module__}.{type(self).__qualname__}"}
+
+    # -- lifecycle ----------------------------------------------------------------------------------------------
+
+    async def process_startup(self) -> None:  # noqa: B027 - a no-op default is the point
+        """Acquire per-process resources (clients, engines). Called once per worker, before anything else."""
+
+    async def validate(self) -> None:  # noqa: B027
+        """Check that the backend can serve; raise :class:`gaugellm.errors.BackendUnavailableError` if not."""
+
+    async def default_model(self) -> str | None:
+        """The model to use when the args name none (e.g. the first one a server lists)."""
+        return None
+
+    @abstractmethod
+    async def resolve(self, request: GenerationRequest, response: GenerationResponse) -> None:
+        """Run one request, recording into ``response`` as data arrives.
+
+        Call ``response.record_chunk(text, tokens)`` for each piece of output as it arrives, ``response.set_usage``
+        for token counts, ``response.finish(reason)`` at the end. Failures become records through
+        ``response.fail(kind, message, status_code)``: do not raise for a failed request. Cancellation arrives as
+        ``asyncio.CancelledError``; let it propagate after closing what the request opened.
+        """
+
+    async def process_shutdown(self) -> None:  # noqa: B027
+        """Release per-process resources. Must be idempotent: the runner may call it after a failed startup."""

@@ -1,0 +1,1 @@
+"""The ``gaugellm`` command line (click + rich)."""
