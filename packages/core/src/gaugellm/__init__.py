@@ -26,10 +26,12 @@ if TYPE_CHECKING:
         BackendError,
         BackendLoadError,
         BackendUnavailableError,
+        DataError,
         DisabledBackendError,
         DuplicateBackendError,
         GaugeError,
         IncompatibleBackendError,
+        RunConfigError,
         UnknownBackendError,
     )
     from gaugellm.plugins.metadata import BackendEntry
@@ -47,7 +49,9 @@ _EXPORTS = {
     "BackendError": "gaugellm.errors",
     "BackendLoadError": "gaugellm.errors",
     "BackendUnavailableError": "gaugellm.errors",
+    "DataError": "gaugellm.errors",
     "DisabledBackendError": "gaugellm.errors",
+    "RunConfigError": "gaugellm.errors",
     "DuplicateBackendError": "gaugellm.errors",
     "GaugeError": "gaugellm.errors",
     "IncompatibleBackendError": "gaugellm.errors",

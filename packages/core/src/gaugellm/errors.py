@@ -13,10 +13,12 @@ __all__ = [
     "BackendError",
     "BackendLoadError",
     "BackendUnavailableError",
+    "DataError",
     "DisabledBackendError",
     "DuplicateBackendError",
     "GaugeError",
     "IncompatibleBackendError",
+    "RunConfigError",
     "UnknownBackendError",
 ]
 
@@ -110,3 +112,11 @@ class BackendArgsError(GaugeError):
 
 class BackendUnavailableError(GaugeError):
     """The backend started but cannot serve: its target is unreachable, the model is missing, and so on."""
+
+
+class DataError(GaugeError):
+    """A data file or synthetic data spec cannot be used. The message names the file and line."""
+
+
+class RunConfigError(GaugeError):
+    """A run's options contradict each other or are out of range (e.g. a rate of zero)."""
