@@ -1,17 +1,85 @@
-"""Arguments of the ``vllm`` backend. This module imports no vLLM."""
+"""Arguments of the ``vllm`` backend.
+
+This module imports no vLLM: args are validated, listed and shipped to workers by processes that may not have vLLM
+installed at all (``gaugellm backends show vllm`` must work on a laptop without a GPU). What only the installed vLLM
+can judge (the keys of ``vllm_config``) is checked in the worker at start-up, by :mod:`gaugellm_vllm.engine`.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from gaugellm import BackendArgs
 
+__all__ = ["RequestFormat", "VLLMBackendArgs"]
+
+#: How a request becomes the engine's prompt. ``auto``: chat messages go through the model's chat template, a plain
+#: prompt goes in as it is. ``plain``: never use a template (chat messages are flattened to ``role: content`` lines),
+#: for base models without one. ``chat_template``: always use the template (a plain prompt becomes one user message).
+RequestFormat = Literal["auto", "plain", "chat_template"]
+
+# Keys of vllm_config that would contradict a field of these args: one setting, one place.
+_OWNED_KEYS = {"model": "model"}
+
 
 class VLLMBackendArgs(BackendArgs):
-    """A vLLM engine run inside the worker process."""
+    """A vLLM engine (``AsyncLLM``) run inside the worker process, on the machine's GPU or CPU."""
 
     type: Literal["vllm"] = "vllm"
-    model: str = Field(description="Local model folder or model name.")
-    vllm_config: dict[str, Any] = Field(default_factory=dict, description="Extra engine arguments (AsyncEngineArgs).")
+    model: str = Field(
+        description="Model to load: a local folder (config, weights, tokenizer) or a model name vLLM can resolve.",
+    )
+    vllm_config: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Extra engine arguments, handed to vLLM's AsyncEngineArgs as keywords (e.g. "
+            '{"max_model_len": 4096, "dtype": "bfloat16", "enforce_eager": true}). Keys are checked against the '
+            "installed vLLM at start-up."
+        ),
+    )
+    request_format: RequestFormat = Field(
+        default="auto",
+        description=(
+            "How requests become prompts: 'auto' (chat messages through the model's chat template, plain prompts "
+            "as they are), 'plain' (no template ever) or 'chat_template' (always the template)."
+        ),
+    )
+    temperature: float = Field(
+        default=1.0,
+        ge=0.0,
+        description="Sampling temperature (0 is greedy). A request's params may override it.",
+    )
+    ignore_eos: bool = Field(
+        default=False,
+        description=(
+            "Keep generating past the end-of-sequence token, so that every request produces exactly its max_tokens "
+            "(what a benchmark with fixed output lengths wants)."
+        ),
+    )
+    max_tokens: int = Field(
+        default=256,
+        ge=1,
+        description="Output budget for requests that do not set their own max_tokens.",
+    )
+    seed: int | None = Field(
+        default=None,
+        description="Sampling seed for reproducible outputs; None lets vLLM pick one per request.",
+    )
+    stream: bool = Field(
+        default=True,
+        description=(
+            "Record tokens as the engine produces them (true), or only the whole output when the request ends "
+            "(false: one chunk, no inter-token latency)."
+        ),
+    )
+
+    @field_validator("vllm_config")
+    @classmethod
+    def _no_duplicated_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        clashes = sorted(key for key in value if key in _OWNED_KEYS)
+        if clashes:
+            fields = ", ".join(f"{key!r} (use the field {_OWNED_KEYS[key]!r})" for key in clashes)
+            raise ValueError(f"vllm_config must not set {fields}")
+        return value

@@ -81,7 +81,9 @@ class BackendArgs(BaseModel):
         except json.JSONDecodeError as exc:
             raise BackendArgsError(f"backend arguments are not valid JSON: {exc.msg} at position {exc.pos}") from None
         except PydanticValidationError as exc:
-            raise BackendArgsError(describe_validation_error(exc)) from None
+            name = data.get("type") if isinstance(data, Mapping) else None
+            subject = f"backend {name!r}" if isinstance(name, str) else exc.title
+            raise BackendArgsError(describe_validation_error(exc, subject)) from None
 
     def model_dump_revealed(self) -> dict[str, Any]:
         """A JSON-compatible dict *with secret values in clear*, for shipping args to a worker on another machine.
@@ -102,10 +104,10 @@ def _reveal(value: Any) -> Any:
     return value
 
 
-def describe_validation_error(exc: PydanticValidationError) -> str:
-    """One line per bad field, ``title: field: problem``; values are never shown (they may be secrets)."""
+def describe_validation_error(exc: PydanticValidationError, subject: str | None = None) -> str:
+    """All bad fields on one line, ``field: problem; ...``; values are never shown (they may be secrets)."""
     problems = []
     for error in exc.errors(include_input=False, include_url=False):
         where = ".".join(str(part) for part in error["loc"]) or "(arguments)"
         problems.append(f"{where}: {error['msg']}")
-    return f"invalid arguments for {exc.title}: " + "; ".join(problems)
+    return f"invalid arguments for {subject or exc.title}: " + "; ".join(problems)

@@ -11,10 +11,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gaugellm.backend.args import BackendArgs
-from gaugellm.backend.base import Backend
 from gaugellm.errors import (
     BackendLoadError,
     DisabledBackendError,
@@ -32,6 +30,10 @@ from gaugellm.plugins.metadata import (
     disabled_names,
     scan_installed,
 )
+
+if TYPE_CHECKING:  # imported late at run time: listing must not pay for pydantic
+    from gaugellm.backend.args import BackendArgs
+    from gaugellm.backend.base import Backend
 
 __all__ = [
     "CheckResult",
@@ -199,6 +201,9 @@ def _check_classes(
     distribution: str | None = None,
 ) -> None:
     """Reject exports that are not what the plugin contract says, with the reason."""
+    from gaugellm.backend.args import BackendArgs
+    from gaugellm.backend.base import Backend
+
     if args_cls is not None:
         if not (isinstance(args_cls, type) and issubclass(args_cls, BackendArgs)):
             raise BackendLoadError(name, distribution, f"{args_cls!r} is not a subclass of gaugellm.BackendArgs")

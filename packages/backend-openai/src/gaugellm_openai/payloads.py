@@ -1,0 +1,73 @@
+"""Request bodies for ``/v1/chat/completions`` and ``/v1/completions``, built once per request as JSON bytes.
+
+The precedence, lowest first: ``extra_body`` of the args, then what this module sets (model, prompt or messages,
+``max_tokens``, ``ignore_eos``, ``stream``/``stream_options``), then ``request.params`` (a data set's per-request
+sampling settings win over everything).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gaugellm import GenerationRequest
+from gaugellm_openai.args import OpenAIHTTPBackendArgs
+
+__all__ = ["build_body", "encode_body", "flatten_messages", "request_messages"]
+
+
+def flatten_messages(messages: list[dict[str, Any]]) -> str:
+    """Chat messages as one plain prompt (``role: content`` lines), for the completions endpoint."""
+    lines = []
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+        lines.append(f"{message.get('role', 'user')}: {content or ''}")
+    return "\n".join(lines)
+
+
+def request_messages(request: GenerationRequest) -> list[dict[str, Any]]:
+    """The request as chat messages (a plain prompt becomes one user message)."""
+    if request.messages is not None:
+        return request.messages
+    return [{"role": "user", "content": request.prompt or ""}]
+
+
+def build_body(
+    args: OpenAIHTTPBackendArgs,
+    request: GenerationRequest,
+    model: str | None,
+    *,
+    stream: bool,
+) -> dict[str, Any]:
+    """The JSON body (as a dict) of one request."""
+    body: dict[str, Any] = dict(args.extra_body)
+    if model is not None:
+        body["model"] = model
+    if args.is_chat:
+        body["messages"] = request_messages(request)
+    else:
+        body["prompt"] = request.prompt if request.prompt is not None else flatten_messages(request.messages or [])
+    max_tokens = request.max_tokens if request.max_tokens is not None else args.max_tokens
+    if max_tokens is not None:
+        body["max_tokens"] = max_tokens
+    if args.ignore_eos:
+        body["ignore_eos"] = True
+    body["stream"] = stream
+    if stream:
+        options = dict(body.get("stream_options") or {})
+        options["include_usage"] = True
+        if args.continuous_usage:
+            options["continuous_usage_stats"] = True
+        body["stream_options"] = options
+    else:
+        body.pop("stream_options", None)  # servers reject stream_options without stream
+    if request.params:
+        body.update(request.params)
+    return body
+
+
+def encode_body(body: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON: what goes on the wire."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
