@@ -1,0 +1,1 @@
+"""A third-party gaugellm backend used by the ecosystem tests."""
