@@ -20,7 +20,7 @@ COMMANDS = (["--help"], ["backends", "list"], ["backends", "list", "--json"])
 
 def wall_ms(command: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    subprocess.run(command, check=True, capture_output=True)
     return (time.perf_counter() - started) * 1000
 
 
@@ -39,8 +39,10 @@ def main() -> int:
         p90 = samples[int(0.9 * (len(samples) - 1))]
         verdict = "PASS" if median <= TARGET_MS else "FAIL"
         failed |= verdict == "FAIL"
-        print(f"gaugellm {' '.join(arguments):<22} median {median:6.1f} ms  p90 {p90:6.1f} ms  "
-              f"min {samples[0]:6.1f} ms  ({options.runs} runs)  target <= {TARGET_MS:.0f} ms  {verdict}")
+        print(
+            f"gaugellm {' '.join(arguments):<22} median {median:6.1f} ms  p90 {p90:6.1f} ms  "
+            f"min {samples[0]:6.1f} ms  ({options.runs} runs)  target <= {TARGET_MS:.0f} ms  {verdict}"
+        )
     return 1 if failed else 0
 
 

@@ -124,9 +124,9 @@ def test_exports_that_break_the_contract_are_named(plugin_site):
             """
         },
     )
-    with pytest.raises(BackendLoadError, match="is not a subclass of gaugellm.BackendArgs"):
+    with pytest.raises(BackendLoadError, match=r"is not a subclass of gaugellm\.BackendArgs"):
         registry.load_args_class("wrong")
-    with pytest.raises(BackendLoadError, match="is not a subclass of gaugellm.Backend"):
+    with pytest.raises(BackendLoadError, match=r"is not a subclass of gaugellm\.Backend"):
         registry.load_backend_class("wrong")
     with pytest.raises(BackendLoadError, match=r"Mislabelled.type must be Literal\['mislabelled'\]"):
         registry.load_args_class("mislabelled")
@@ -135,13 +135,16 @@ def test_exports_that_break_the_contract_are_named(plugin_site):
 def test_one_sided_and_badly_named_entries(plugin_site):
     plugin_site.add_distribution(
         "half-dist",
-        entry_points={"gaugellm.backends": {"half": "x:Y", "Bad-Name": "x:Y"}, "gaugellm.backend_args": {"Bad-Name": "x:Z"}},
+        entry_points={
+            "gaugellm.backends": {"half": "x:Y", "Bad-Name": "x:Y"},
+            "gaugellm.backend_args": {"Bad-Name": "x:Z"},
+        },
     )
     listed = entries()
     assert listed["half"].status == "incomplete"
     assert "gaugellm.backend_args" in (listed["half"].reason or "")
     assert listed["Bad-Name"].status == "invalid"
-    with pytest.raises(BackendLoadError, match="no entry point in gaugellm.backend_args"):
+    with pytest.raises(BackendLoadError, match=r"no entry point in gaugellm\.backend_args"):
         registry.load_backend_class("half")
 
 

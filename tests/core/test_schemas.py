@@ -75,7 +75,7 @@ def test_first_error_and_first_finish_win():
 def test_pickling_drops_the_runner_hook():
     response = GenerationResponse(request_id="r", on_first_token=lambda r: None)
     response.record_chunk("x", at_ns=3)
-    again = pickle.loads(pickle.dumps(response))
+    again = pickle.loads(pickle.dumps(response))  # noqa: S301 - our own bytes
     assert again.on_first_token is None
     assert again.chunk_times_ns == [3]
     assert again.text == "x"

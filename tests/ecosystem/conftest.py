@@ -43,7 +43,9 @@ def uv_binary() -> str:
     return found
 
 
-def run(*command: str | Path, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    *command: str | Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [str(part) for part in command],
         capture_output=True,

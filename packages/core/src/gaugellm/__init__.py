@@ -62,7 +62,31 @@ _EXPORTS = {
     "unregister_backend": "gaugellm.plugins.registry",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "__version__",
+    "Backend",
+    "BackendArgs",
+    "ErrorKind",
+    "GenerationRequest",
+    "GenerationResponse",
+    "ResponseError",
+    "TokenCountSource",
+    "BackendArgsError",
+    "BackendError",
+    "BackendLoadError",
+    "BackendUnavailableError",
+    "DataError",
+    "DisabledBackendError",
+    "RunConfigError",
+    "DuplicateBackendError",
+    "GaugeError",
+    "IncompatibleBackendError",
+    "UnknownBackendError",
+    "BackendEntry",
+    "list_backends",
+    "register_backend",
+    "unregister_backend",
+]
 
 
 def __getattr__(name: str) -> Any:

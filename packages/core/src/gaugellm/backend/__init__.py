@@ -1,4 +1,4 @@
-"""The plugin contract: ``BackendArgs`` (configuration), ``Backend`` (implementation) and the request/response records."""
+"""The plugin contract: ``BackendArgs`` (configuration), ``Backend`` (implementation), request and response."""
 
 from gaugellm.backend.args import BackendArgs
 from gaugellm.backend.base import Backend

@@ -73,7 +73,7 @@ class BackendArgs(BaseModel):
 
     @classmethod
     def parse(cls, data: Mapping[str, Any] | str | bytes) -> BackendArgs:
-        """Validate a dict or JSON text into args, turning pydantic's error into a readable :class:`BackendArgsError`."""
+        """Validate a dict or JSON text into args; pydantic's error becomes a readable :class:`BackendArgsError`."""
         try:
             if isinstance(data, str | bytes):
                 data = json.loads(data)
@@ -90,7 +90,8 @@ class BackendArgs(BaseModel):
 
         Never log or report this; :meth:`model_dump` (masked) is for everything else.
         """
-        return to_jsonable_python(_reveal(self.model_dump(mode="python")))
+        revealed: dict[str, Any] = to_jsonable_python(_reveal(self.model_dump(mode="python")))
+        return revealed
 
 
 def _reveal(value: Any) -> Any:

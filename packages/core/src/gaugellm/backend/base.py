@@ -68,10 +68,10 @@ class Backend(ABC, Generic[ArgsT]):
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
 
-    async def process_startup(self) -> None:  # noqa: B027 - a no-op default is the point
+    async def process_startup(self) -> None:
         """Acquire per-process resources (clients, engines). Called once per worker, before anything else."""
 
-    async def validate(self) -> None:  # noqa: B027
+    async def validate(self) -> None:
         """Check that the backend can serve; raise :class:`gaugellm.errors.BackendUnavailableError` if not."""
 
     async def default_model(self) -> str | None:
@@ -88,5 +88,5 @@ class Backend(ABC, Generic[ArgsT]):
         ``asyncio.CancelledError``; let it propagate after closing what the request opened.
         """
 
-    async def process_shutdown(self) -> None:  # noqa: B027
+    async def process_shutdown(self) -> None:
         """Release per-process resources. Must be idempotent: the runner may call it after a failed startup."""

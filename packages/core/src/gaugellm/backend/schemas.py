@@ -11,6 +11,7 @@ process of the machine shares, so a worker's timestamps compare directly with th
 from __future__ import annotations
 
 import enum
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -189,8 +190,7 @@ class GenerationResponse:
 
     def inter_chunk_gaps_ns(self) -> list[int]:
         """The gaps between consecutive chunk arrivals (each gap belongs to the later chunk)."""
-        times = self.chunk_times_ns
-        return [b - a for a, b in zip(times, times[1:], strict=False)]
+        return [later - earlier for earlier, later in itertools.pairwise(self.chunk_times_ns)]
 
     def __getstate__(self) -> dict[str, Any]:
         # The hook belongs to the runner's process; a pickled response must not drag it along.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Literal
 
-from gaugellm.__about__ import __version__ as CORE_VERSION
+from gaugellm.__about__ import __version__
 
 __all__ = [
     "ARGS_GROUP",
@@ -31,6 +31,7 @@ ARGS_GROUP = "gaugellm.backend_args"
 BACKENDS_GROUP = "gaugellm.backends"
 CLI_GROUP = "gaugellm.cli"
 DISABLED_ENV = "GAUGELLM_DISABLED_BACKENDS"
+CORE_VERSION = __version__
 NAME_PATTERN = re.compile(r"[a-z0-9_]+")
 
 #: ``ok``: loadable. ``incompatible``: requires another major version of gaugellm (never imported).
