@@ -36,7 +36,9 @@ def site_size(venv: Path) -> int:
 def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        subprocess.run([uv(), "build", "--wheel", "--quiet", "--out-dir", root / "wheels", REPO / "packages/core"], check=True)
+        subprocess.run(
+            [uv(), "build", "--wheel", "--quiet", "--out-dir", root / "wheels", REPO / "packages/core"], check=True
+        )
         (wheel,) = (root / "wheels").glob("*.whl")
         empty, full = root / "empty", root / "core"
         for venv in (empty, full):
