@@ -1,0 +1,12 @@
+"""The conformance kit for backend authors (install with ``pip install gaugellm[testing]``).
+
+Subclass :class:`BackendConformance` in your test suite; see docs/plugins.md, "Testing with the conformance kit".
+"""
+
+import pytest
+
+pytest.register_assert_rewrite("gaugellm.testing.conformance")
+
+from gaugellm.testing.conformance import STANDARD_TESTS, BackendConformance, Capabilities  # noqa: E402
+
+__all__ = ["STANDARD_TESTS", "BackendConformance", "Capabilities"]
