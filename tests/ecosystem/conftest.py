@@ -64,10 +64,11 @@ class Wheelhouse:
         self.root = root
         self.wheels: dict[str, Path] = {}
 
-    def build(self, project: str) -> Path:
+    def build(self, project: str, source: Path | None = None) -> Path:
+        """The wheel of one of our projects (or of the project at ``source``), built once per session."""
         if project not in self.wheels:
             out = self.root / project
-            run(uv_binary(), "build", "--wheel", "--quiet", "--out-dir", out, PROJECTS[project])
+            run(uv_binary(), "build", "--wheel", "--quiet", "--out-dir", out, source or PROJECTS[project])
             (wheel,) = out.glob("*.whl")
             self.wheels[project] = wheel
         return self.wheels[project]
@@ -82,10 +83,18 @@ class VirtualEnv:
         run(uv_binary(), "venv", "--quiet", "--python", sys.executable, root)
         self.python = root / "bin" / "python"
 
-    def install(self, *projects: str, no_deps: bool = False) -> None:
-        wheels = [self.wheelhouse.build(project) for project in projects]
+    def install(self, *projects: str, no_deps: bool = False, extras: dict[str, str] | None = None) -> None:
+        """Install our projects from wheels; ``extras`` maps a project to the extras to install with it."""
+        requirements = []
+        for project in projects:
+            wheel = self.wheelhouse.build(project)
+            extra = (extras or {}).get(project)
+            requirements.append(f"{project}[{extra}] @ {wheel.as_uri()}" if extra else str(wheel))
         flags = ["--no-deps"] if no_deps else []
-        run(uv_binary(), "pip", "install", "--quiet", *flags, "--python", self.python, *wheels)
+        run(uv_binary(), "pip", "install", "--quiet", *flags, "--python", self.python, *requirements)
+
+    def install_paths(self, *paths: Path) -> None:
+        run(uv_binary(), "pip", "install", "--quiet", "--python", self.python, *paths)
 
     def uninstall(self, *distributions: str) -> None:
         run(uv_binary(), "pip", "uninstall", "--quiet", "--python", self.python, *distributions)

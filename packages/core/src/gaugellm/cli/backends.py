@@ -1,4 +1,4 @@
-"""``gaugellm backends ...``: what is installed, what a backend accepts, and whether plugins load.
+"""``gaugellm backends ...``: what is installed, what a backend accepts, whether plugins load, and new ones.
 
 ``list`` reads metadata only and imports no plugin; ``show`` imports one args class; ``check`` imports everything,
 which is its purpose.
@@ -10,6 +10,7 @@ import json
 import sys
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 import click
@@ -165,3 +166,22 @@ def check_command(name: str | None, as_json: bool) -> None:
             click.echo("No backends installed.")
     if any(not result.ok for result in results):
         sys.exit(1)
+
+
+@backends.command("new")
+@click.argument("name")
+@click.option(
+    "--path",
+    "parent",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Folder in which to create the package folder.",
+)
+def new_command(name: str, parent: Path) -> None:
+    """Write a ready-to-publish backend plugin package (args, backend, conformance tests, README)."""
+    from gaugellm.scaffold import write_plugin_package
+
+    target = write_plugin_package(name, parent)
+    click.echo(f"created {target}")
+    click.echo(f'next: pip install -e "{target}[test]" && pytest {target} && gaugellm backends check {name}')

@@ -1,0 +1,46 @@
+"""`gaugellm backends new`: the generated package builds, installs from its wheel and passes its own conformance tests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import VirtualEnv, run
+
+pytestmark = [pytest.mark.ecosystem, pytest.mark.slow]
+
+
+def test_generated_plugin_passes_its_conformance_tests_from_a_wheel(tmp_path, wheelhouse):
+    env = VirtualEnv(tmp_path / "venv", wheelhouse)
+    env.install("gaugellm", extras={"gaugellm": "testing"})
+    created = env.gaugellm("backends", "new", "acme_llm", "--path", str(tmp_path))
+    assert created.returncode == 0, created.stderr
+    package = tmp_path / "gaugellm-backend-acme-llm"
+    assert (package / "tests" / "test_conformance.py").is_file()
+
+    wheel = wheelhouse.build("gaugellm-backend-acme-llm", source=package)
+    env.install_paths(wheel)
+    listed = env.backends()["acme_llm"]
+    assert (listed["distribution"], listed["version"], listed["status"]) == ("gaugellm-backend-acme-llm", "0.1.0", "ok")
+    assert env.gaugellm("backends", "check", "acme_llm").returncode == 0
+    shown = json.loads(env.gaugellm("backends", "show", "acme_llm", "--json").stdout)
+    assert {field["name"] for field in shown["fields"]} == {"type", "delay_ms", "api_key"}
+
+    # The package's own tests, unchanged, run from the installed wheel (not the source folder).
+    (package / "src").rename(tmp_path / "moved-src")
+    tests = run(env.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", package / "tests", check=False)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "12 passed, 1 skipped" in tests.stdout, tests.stdout
+
+
+def test_new_refuses_bad_names_and_existing_folders(tmp_path, wheelhouse):
+    env = VirtualEnv(tmp_path / "venv", wheelhouse)
+    env.install("gaugellm")
+    bad = env.gaugellm("backends", "new", "Bad-Name", "--path", str(tmp_path))
+    assert bad.returncode == 2
+    assert "lowercase letters" in bad.stderr
+    assert env.gaugellm("backends", "new", "dup", "--path", str(tmp_path)).returncode == 0
+    again = env.gaugellm("backends", "new", "dup", "--path", str(tmp_path))
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
