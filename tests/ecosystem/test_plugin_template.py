@@ -1,4 +1,4 @@
-"""`gaugellm backends new`: the generated package builds, installs from its wheel and passes its own conformance tests."""
+"""`gaugellm backends new`: the generated package installs from its wheel and passes its own conformance tests."""
 
 from __future__ import annotations
 
