@@ -1,0 +1,299 @@
+"""Aggregation of one benchmark's finished responses into :class:`BenchmarkMetrics`.
+
+``add`` runs in the runner's main process once per finished request, at thousands per second, so it does a constant
+amount of Python work per response plus a few C-level passes over the chunk times (no per-token Python loop unless a
+chunk carries other than one token). Memory does not grow with the number of requests: every distribution is a
+:class:`LogHistogram`, and per-request records are optional and capped.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+from typing import TYPE_CHECKING, Literal
+
+from gaugellm.backend.schemas import ErrorKind
+from gaugellm.metrics.histogram import DEFAULT_EXACT_LIMIT, LogHistogram
+from gaugellm.metrics.models import (
+    BenchmarkMetrics,
+    Distribution,
+    ErrorGroup,
+    HistogramBin,
+    RequestCounts,
+    TokenTotals,
+)
+from gaugellm.metrics.records import RecordStore, RequestRecord
+from gaugellm.reports.redaction import redact_text
+
+if TYPE_CHECKING:
+    from gaugellm.backend.schemas import GenerationResponse
+
+__all__ = ["DEFAULT_MAX_RECORDS", "ERROR_EXAMPLE_CHARS", "BenchmarkAccumulator"]
+
+#: Records kept per benchmark when ``keep_records`` is on (~130 bytes each in memory); later requests are counted only.
+DEFAULT_MAX_RECORDS = 100_000
+#: Length at which an error group's example message is cut.
+ERROR_EXAMPLE_CHARS = 300
+
+_CANCELLED = ErrorKind.CANCELLED
+_NS_PER_MS = 1e6
+
+
+class _ErrorTally:
+    """How many errors of one kind and status code, and the first one's message."""
+
+    __slots__ = ("count", "example")
+
+    def __init__(self, example: str) -> None:
+        self.count = 1
+        self.example = example
+
+
+class BenchmarkAccumulator:
+    """Collects the finished responses of one benchmark; :meth:`summary` turns them into metrics.
+
+    ``keep_records`` keeps a compact record of each request (the first ``max_records`` of them) for the report.
+    ``exact_limit`` is how many samples each distribution keeps verbatim for exact percentiles before it relies on
+    its histogram alone (bounded relative error); see :mod:`gaugellm.metrics.histogram`.
+    """
+
+    def __init__(
+        self,
+        keep_records: bool = False,
+        max_records: int = DEFAULT_MAX_RECORDS,
+        exact_limit: int = DEFAULT_EXACT_LIMIT,
+    ) -> None:
+        self._store = RecordStore(max_records) if keep_records else None
+        self._origin_ns: int | None = None
+        self.successful = 0
+        self.errored = 0
+        self.incomplete = 0
+        self.prompt_tokens = 0
+        self.output_tokens = 0
+        self.busy_ns = 0  # sum of dispatch-to-end over every request: mean concurrency = busy / window
+        self._first_seen_ns: int | None = None
+        self.prompt_sources: dict[str, int] = {}
+        self.output_sources: dict[str, int] = {}
+        self._errors: dict[tuple[str, int | None], _ErrorTally] = {}
+        self.ttft = LogHistogram(exact_limit)
+        self.ttft_from_schedule = LogHistogram(exact_limit)
+        self.itl = LogHistogram(exact_limit)
+        self.inter_token_gap = LogHistogram(exact_limit)
+        self.tpot = LogHistogram(exact_limit)
+        self.latency = LogHistogram(exact_limit)
+        self.latency_from_schedule = LogHistogram(exact_limit)
+        self.dispatch_lag = LogHistogram(exact_limit)
+        self.prompt_length = LogHistogram(exact_limit)
+        self.output_length = LogHistogram(exact_limit)
+
+    # -- the hot path --------------------------------------------------------------------------------------------
+
+    def add(self, response: GenerationResponse) -> None:
+        """Account for one finished response: ok, errored or cancelled."""
+        scheduled = response.scheduled_ns
+        dispatched = response.dispatched_ns
+        ended = response.ended_ns
+        if scheduled is not None and dispatched is not None:
+            self.dispatch_lag.record(dispatched - scheduled)
+        if dispatched is not None and ended is not None:
+            self.busy_ns += ended - dispatched
+        start = scheduled if scheduled is not None else dispatched
+        if start is not None and (self._first_seen_ns is None or start < self._first_seen_ns):
+            self._first_seen_ns = start
+
+        error = response.error
+        times = response.chunk_times_ns
+        chunks = len(times)
+        output = response.output_tokens
+        if output is not None:
+            source: str = response.output_tokens_source
+        elif chunks:
+            output = sum(response.chunk_tokens)
+            source = "stream"
+        else:
+            source = "none"
+        prompt = response.prompt_tokens
+
+        if error is None:
+            status = 0
+            self.successful += 1
+            self._count_tokens(prompt, response.prompt_tokens_source, output, source)
+            first = response.first_token_ns
+            if first is not None:
+                if dispatched is not None:
+                    self.ttft.record(first - dispatched)
+                if scheduled is not None:
+                    self.ttft_from_schedule.record(first - scheduled)
+            if ended is not None:
+                if dispatched is not None:
+                    self.latency.record(ended - dispatched)
+                if scheduled is not None:
+                    self.latency_from_schedule.record(ended - scheduled)
+            if chunks >= 2 and output is not None and output >= 2 and first is not None:
+                last = response.last_token_ns
+                if last is not None:
+                    self.itl.record(round((last - first) / (output - 1)))
+                if ended is not None:
+                    self.tpot.record(round((ended - first) / (output - 1)))
+            if chunks >= 2:
+                self._record_gaps(times, response.chunk_tokens)
+        elif error.kind is _CANCELLED:
+            status = 2
+            self.incomplete += 1
+        else:
+            status = 1
+            self.errored += 1
+            key = (error.kind.value, error.status_code)
+            tally = self._errors.get(key)
+            if tally is None:
+                self._errors[key] = _ErrorTally(redact_text(error.message[:ERROR_EXAMPLE_CHARS]))
+            else:
+                tally.count += 1
+
+        store = self._store
+        if store is not None:
+            store.append(
+                response.request_id,
+                status,
+                (scheduled, dispatched, response.first_token_ns, response.last_token_ns, ended),
+                prompt,
+                output,
+                source,
+                chunks,
+                None if error is None else error.kind.value,
+                None if error is None else error.status_code,
+            )
+
+    def _count_tokens(self, prompt: int | None, prompt_source: str, output: int | None, source: str) -> None:
+        if prompt is not None:
+            self.prompt_tokens += prompt
+            self.prompt_length.record(prompt)
+        else:
+            prompt_source = "none"
+        self.prompt_sources[prompt_source] = self.prompt_sources.get(prompt_source, 0) + 1
+        if output is not None:
+            self.output_tokens += output
+            self.output_length.record(output)
+        self.output_sources[source] = self.output_sources.get(source, 0) + 1
+
+    def _record_gaps(self, times: list[int], tokens: list[int]) -> None:
+        """Inter-chunk gaps, each divided by the tokens of the later chunk and counted once per token."""
+        if tokens.count(1) == len(tokens):  # the common case, one token per chunk: C loops only
+            self.inter_token_gap.record_many([later - earlier for earlier, later in pairwise(times)])
+            return
+        pending = 0  # a chunk without tokens (e.g. an empty delta) passes its gap on to the next chunk with tokens
+        for (earlier, later), count in zip(pairwise(times), tokens[1:], strict=True):
+            pending += later - earlier
+            if count > 0:
+                self.inter_token_gap.record_weighted(round(pending / count), count)
+                pending = 0
+
+    # -- reading -------------------------------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """Requests added so far, whatever their outcome."""
+        return self.successful + self.errored + self.incomplete
+
+    @property
+    def records(self) -> list[RequestRecord]:
+        """The kept per-request records (empty unless ``keep_records``), times in ms from the benchmark's start.
+
+        The start is the ``started_ns`` of the last :meth:`summary` call, else the earliest scheduled time seen.
+        """
+        if self._store is None:
+            return []
+        origin = self._origin_ns if self._origin_ns is not None else self._first_seen_ns
+        return self._store.rows(origin if origin is not None else 0)
+
+    @property
+    def records_dropped(self) -> int:
+        """Requests not kept as records because ``max_records`` was reached."""
+        return 0 if self._store is None else self._store.dropped
+
+    def summary(self, started_ns: int, ended_ns: int) -> BenchmarkMetrics:
+        """The benchmark's metrics over the throughput window ``started_ns .. ended_ns`` (perf_counter_ns)."""
+        self._origin_ns = started_ns
+        window_ns = ended_ns - started_ns
+        window_s = window_ns / 1e9 if window_ns > 0 else None
+        judged = self.successful + self.errored
+
+        def per_second(amount: float) -> float | None:
+            return None if window_s is None else amount / window_s
+
+        return BenchmarkMetrics(
+            duration_s=max(window_ns, 0) / 1e9,
+            requests=RequestCounts(
+                total=self.count, successful=self.successful, errored=self.errored, incomplete=self.incomplete
+            ),
+            error_rate=self.errored / judged if judged else None,
+            request_rate=per_second(self.successful),
+            output_tokens_per_s=per_second(self.output_tokens),
+            total_tokens_per_s=per_second(self.prompt_tokens + self.output_tokens),
+            concurrency=None if window_ns <= 0 else self.busy_ns / window_ns,
+            tokens=TokenTotals(
+                prompt_tokens=self.prompt_tokens,
+                output_tokens=self.output_tokens,
+                prompt_sources=dict(sorted(self.prompt_sources.items())),
+                output_sources=dict(sorted(self.output_sources.items())),
+            ),
+            ttft=distribution(self.ttft),
+            ttft_from_schedule=distribution(self.ttft_from_schedule),
+            itl=distribution(self.itl),
+            inter_token_gap=distribution(self.inter_token_gap),
+            tpot=distribution(self.tpot),
+            latency=distribution(self.latency),
+            latency_from_schedule=distribution(self.latency_from_schedule),
+            dispatch_lag=distribution(self.dispatch_lag),
+            prompt_length=distribution(self.prompt_length, unit="tokens"),
+            output_length=distribution(self.output_length, unit="tokens"),
+            errors=[
+                ErrorGroup(kind=kind, status_code=status_code, count=tally.count, example=tally.example)
+                for (kind, status_code), tally in sorted(
+                    self._errors.items(), key=lambda item: (-item[1].count, item[0][0], item[0][1] or 0)
+                )
+            ],
+        )
+
+
+_PERCENTS = (50.0, 90.0, 95.0, 99.0)
+
+
+def distribution(histogram: LogHistogram, unit: Literal["ms", "tokens"] = "ms") -> Distribution:
+    """Summarise a histogram of nanoseconds (``unit="ms"``) or of token counts (``unit="tokens"``)."""
+    scale = _NS_PER_MS if unit == "ms" else 1.0
+    if histogram.count == 0:
+        return Distribution(unit=unit, count=0)
+
+    def scaled(value: float | None) -> float | None:
+        return None if value is None else round(value / scale, 6)
+
+    p50, p90, p95, p99 = histogram.percentiles(_PERCENTS)
+    return Distribution(
+        unit=unit,
+        count=histogram.count,
+        mean=scaled(histogram.mean),
+        stdev=scaled(histogram.stdev),
+        min=scaled(histogram.min),
+        p50=scaled(p50),
+        p90=scaled(p90),
+        p95=scaled(p95),
+        p99=scaled(p99),
+        max=scaled(histogram.max),
+        exact=histogram.exact,
+        bins=[
+            HistogramBin(low=bin_.low / scale, high=bin_.high / scale, count=bin_.count)
+            for bin_ in histogram.bins(per_power_of_two=_chart_resolution(histogram))
+        ],
+    )
+
+
+def _chart_resolution(histogram: LogHistogram, target_bins: int = 32) -> int:
+    """Bins per doubling so that a chart of the data shows about ``target_bins`` bars, whatever its spread."""
+    low, high = max(histogram.min or 1, 1), max(histogram.max or 1, 1)
+    doublings = max(math.log2(high / low), 1 / 128)
+    wanted = target_bins / doublings
+    resolution = 1
+    while resolution < wanted and resolution < 128:
+        resolution *= 2
+    return resolution

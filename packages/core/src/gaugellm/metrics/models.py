@@ -1,0 +1,114 @@
+"""The summary of one benchmark, as it appears in the JSON report (pydantic, so that it has a JSON Schema).
+
+Times are milliseconds (floats with nanosecond resolution), rates are per second. Every number that cannot be
+computed (no successful request, a window of zero length) is ``null`` rather than 0, so that a reader never mistakes
+"nothing measured" for "instantaneous". The definitions are in docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "BenchmarkMetrics",
+    "Distribution",
+    "ErrorGroup",
+    "HistogramBin",
+    "RequestCounts",
+    "TokenTotals",
+]
+
+
+class _Model(BaseModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", frozen=True)
+
+
+class HistogramBin(_Model):
+    """``count`` samples lay in ``[low, high)`` (in the distribution's unit)."""
+
+    low: float
+    high: float
+    count: int = Field(ge=0)
+
+
+class Distribution(_Model):
+    """Summary statistics of one quantity over a benchmark's requests (or tokens, for inter-token gaps)."""
+
+    unit: Literal["ms", "tokens"] = Field(description="ms for times, tokens for lengths.")
+    count: int = Field(ge=0, description="Number of samples.")
+    mean: float | None = None
+    stdev: float | None = Field(default=None, description="Population standard deviation.")
+    min: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+    p95: float | None = None
+    p99: float | None = None
+    max: float | None = None
+    exact: bool = Field(
+        default=True,
+        description="Percentiles computed from every sample; false: from a log histogram, within 0.4 % relative error.",
+    )
+    bins: list[HistogramBin] = Field(default_factory=list, description="Coarse log-spaced histogram, for charts.")
+
+
+class RequestCounts(_Model):
+    """How the benchmark's requests ended. ``total = successful + errored + incomplete``."""
+
+    total: int = Field(ge=0)
+    successful: int = Field(ge=0, description="Finished without an error.")
+    errored: int = Field(ge=0, description="Failed (any error kind except cancelled).")
+    incomplete: int = Field(ge=0, description="Cancelled by the runner (stop condition, Ctrl-C) before they finished.")
+
+
+class TokenTotals(_Model):
+    """Token counts summed over the successful requests, and where each count came from."""
+
+    prompt_tokens: int = Field(ge=0)
+    output_tokens: int = Field(ge=0)
+    prompt_sources: dict[str, int] = Field(
+        default_factory=dict, description="Successful requests per prompt token count source (server, ..., none)."
+    )
+    output_sources: dict[str, int] = Field(
+        default_factory=dict,
+        description="Successful requests per output token count source: server, engine, tokenizer, estimate "
+        "(the response's own count), stream (counted from the streamed chunks), none.",
+    )
+
+
+class ErrorGroup(_Model):
+    """Errors of one kind and status code, with one example message."""
+
+    kind: str
+    status_code: int | None = None
+    count: int = Field(ge=1)
+    example: str = Field(description="The first message seen (truncated).")
+
+
+class BenchmarkMetrics(_Model):
+    """Everything measured in one benchmark (one profile stage). See docs/metrics.md for each definition."""
+
+    duration_s: float = Field(description="The throughput window: ended_ns - started_ns of the benchmark, seconds.")
+    requests: RequestCounts
+    error_rate: float | None = Field(description="errored / (successful + errored); cancelled requests excluded.")
+    request_rate: float | None = Field(description="Successful requests per second over the window.")
+    output_tokens_per_s: float | None = Field(description="Output tokens of successful requests per second.")
+    total_tokens_per_s: float | None = Field(description="Prompt + output tokens of successful requests per second.")
+    concurrency: float | None = Field(
+        description="Mean number of requests in flight: sum of every request's dispatch-to-end time / window."
+    )
+    tokens: TokenTotals
+    ttft: Distribution = Field(description="Time to first token: first token - dispatch.")
+    ttft_from_schedule: Distribution = Field(description="First token - scheduled time (coordinated omission).")
+    itl: Distribution = Field(description="Per request: (last token - first token) / (output tokens - 1).")
+    inter_token_gap: Distribution = Field(
+        description="Per token: each inter-chunk gap divided by the tokens of the later chunk, weighted by them."
+    )
+    tpot: Distribution = Field(description="Per request: (latency - TTFT) / (output tokens - 1).")
+    latency: Distribution = Field(description="End-to-end: end - dispatch.")
+    latency_from_schedule: Distribution = Field(description="End - scheduled time (coordinated omission).")
+    dispatch_lag: Distribution = Field(description="Dispatch - scheduled time, for every request (pacing error).")
+    prompt_length: Distribution = Field(description="Prompt tokens per successful request (where known).")
+    output_length: Distribution = Field(description="Output tokens per successful request.")
+    errors: list[ErrorGroup] = Field(default_factory=list, description="Errors by kind and status code.")

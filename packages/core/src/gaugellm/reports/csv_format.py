@@ -1,0 +1,96 @@
+"""The CSV rendering: one row per benchmark with the main metrics, for spreadsheets and quick comparisons.
+
+The columns are fixed (documented in docs/reports.md) so that CSV files of different runs line up; a value that was
+not measured is an empty cell. Times are milliseconds, rates per second.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from gaugellm.metrics.models import Distribution
+from gaugellm.reports.models import BenchmarkReport, RunReport
+
+__all__ = ["CSV_COLUMNS", "DISTRIBUTION_COLUMNS", "STATISTIC_COLUMNS", "render_csv"]
+
+Getter = Callable[[BenchmarkReport], Any]
+
+#: The distributions that get columns, in order; each gets ``<name>_<statistic>_ms`` for every statistic below.
+DISTRIBUTION_COLUMNS: tuple[str, ...] = (
+    "ttft",
+    "ttft_from_schedule",
+    "itl",
+    "inter_token_gap",
+    "tpot",
+    "latency",
+    "latency_from_schedule",
+    "dispatch_lag",
+)
+STATISTIC_COLUMNS: tuple[str, ...] = ("mean", "p50", "p90", "p95", "p99", "max")
+
+
+def _sources(counts: dict[str, int]) -> str:
+    return ";".join(f"{name}:{count}" for name, count in counts.items())
+
+
+_SCALARS: list[tuple[str, Getter]] = [
+    ("benchmark", lambda b: b.name),
+    ("profile_kind", lambda b: b.profile.get("kind", "")),
+    ("profile", lambda b: json.dumps(b.profile, sort_keys=True, separators=(",", ":"))),
+    ("started_at", lambda b: b.started_at),
+    ("duration_s", lambda b: b.duration_s),
+    ("incomplete", lambda b: "true" if b.incomplete else "false"),
+    ("stop_reason", lambda b: b.stop_reason),
+    ("requests_total", lambda b: b.metrics.requests.total),
+    ("requests_successful", lambda b: b.metrics.requests.successful),
+    ("requests_errored", lambda b: b.metrics.requests.errored),
+    ("requests_incomplete", lambda b: b.metrics.requests.incomplete),
+    ("error_rate", lambda b: b.metrics.error_rate),
+    ("request_rate", lambda b: b.metrics.request_rate),
+    ("output_tokens_per_s", lambda b: b.metrics.output_tokens_per_s),
+    ("total_tokens_per_s", lambda b: b.metrics.total_tokens_per_s),
+    ("concurrency", lambda b: b.metrics.concurrency),
+    ("prompt_tokens", lambda b: b.metrics.tokens.prompt_tokens),
+    ("output_tokens", lambda b: b.metrics.tokens.output_tokens),
+    ("output_token_sources", lambda b: _sources(b.metrics.tokens.output_sources)),
+]
+
+
+def _statistic(distribution: str, statistic: str) -> Getter:
+    def get(benchmark: BenchmarkReport) -> Any:
+        value: Distribution = getattr(benchmark.metrics, distribution)
+        return getattr(value, statistic)
+
+    return get
+
+
+_COLUMNS: list[tuple[str, Getter]] = _SCALARS + [
+    (f"{distribution}_{statistic}_ms", _statistic(distribution, statistic))
+    for distribution in DISTRIBUTION_COLUMNS
+    for statistic in STATISTIC_COLUMNS
+]
+
+#: Every column, in order.
+CSV_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _COLUMNS)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return value
+
+
+def render_csv(report: RunReport) -> str:
+    """One header row and one row per benchmark."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for benchmark in report.benchmarks:
+        writer.writerow([_cell(get(benchmark)) for _, get in _COLUMNS])
+    return buffer.getvalue()
