@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from gaugellm import BackendArgs
 
@@ -23,11 +23,14 @@ RequestFormat = Literal["auto", "plain", "chat_template"]
 # Keys of vllm_config that would contradict a field of these args: one setting, one place.
 _OWNED_KEYS = {"model": "model"}
 
+# Engine arguments that are credentials: kept as SecretStr, so every dump, repr and report masks them.
+SECRET_ENGINE_KEYS = frozenset({"hf_token"})
+
 
 class VLLMBackendArgs(BackendArgs):
     """A vLLM engine (``AsyncLLM``) run inside the worker process, on the machine's GPU or CPU."""
 
-    type: Literal["vllm"] = "vllm"
+    type: Literal["vllm"] = Field(default="vllm", description="The backend's name: always 'vllm'.")
     model: str = Field(
         description="Model to load: a local folder (config, weights, tokenizer) or a model name vLLM can resolve.",
     )
@@ -36,7 +39,7 @@ class VLLMBackendArgs(BackendArgs):
         description=(
             "Extra engine arguments, handed to vLLM's AsyncEngineArgs as keywords (e.g. "
             '{"max_model_len": 4096, "dtype": "bfloat16", "enforce_eager": true}). Keys are checked against the '
-            "installed vLLM at start-up."
+            "installed vLLM at start-up. 'hf_token' is kept secret (masked in every dump)."
         ),
     )
     request_format: RequestFormat = Field(
@@ -82,4 +85,14 @@ class VLLMBackendArgs(BackendArgs):
         if clashes:
             fields = ", ".join(f"{key!r} (use the field {_OWNED_KEYS[key]!r})" for key in clashes)
             raise ValueError(f"vllm_config must not set {fields}")
-        return value
+        return {
+            key: SecretStr(item) if key in SECRET_ENGINE_KEYS and isinstance(item, str) else item
+            for key, item in value.items()
+        }
+
+    def engine_kwargs(self) -> dict[str, Any]:
+        """``vllm_config`` with secrets in clear, for ``AsyncEngineArgs`` only (never log it)."""
+        return {
+            key: item.get_secret_value() if isinstance(item, SecretStr) else item
+            for key, item in self.vllm_config.items()
+        }
