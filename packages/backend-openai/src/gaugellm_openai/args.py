@@ -65,7 +65,7 @@ def _api_key_from_env() -> SecretStr | None:
 class OpenAIHTTPBackendArgs(BackendArgs):
     """An OpenAI-compatible HTTP server (vLLM, TGI, llama.cpp, SGLang, gateways, OpenAI itself)."""
 
-    type: Literal["openai_http"] = "openai_http"
+    type: Literal["openai_http"] = Field(default="openai_http", description="The backend's name: openai_http.")
     target: str = Field(
         description="Base URL of the server, e.g. http://127.0.0.1:8000 (a trailing '/' or '/v1' is fine).",
     )
@@ -82,7 +82,9 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     )
     api_key: SecretStr | None = Field(
         default_factory=_api_key_from_env,
-        description=f"Sent as 'Authorization: Bearer ...'; default: the environment variable {API_KEY_ENV}. Never printed.",
+        description=(
+            f"Sent as 'Authorization: Bearer ...'; default: the environment variable {API_KEY_ENV}. Never printed."
+        ),
     )
     headers: dict[str, str | SecretStr] = Field(
         default_factory=dict,
@@ -95,7 +97,7 @@ class OpenAIHTTPBackendArgs(BackendArgs):
         default_factory=dict,
         description=(
             "Override request paths by name: chat_completions, completions, models, health "
-            "(e.g. {\"health\": \"/ping\"}); a path may carry a query string."
+            '(e.g. {"health": "/ping"}); a path may carry a query string.'
         ),
     )
     connect_timeout: float = Field(
@@ -141,7 +143,7 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     )
     extra_body: dict[str, Any] = Field(
         default_factory=dict,
-        description="JSON merged into every request body (e.g. {\"temperature\": 0}); request params override it.",
+        description='JSON merged into every request body (e.g. {"temperature": 0}); request params override it.',
     )
     max_connections: int | None = Field(
         default=None,

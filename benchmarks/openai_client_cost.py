@@ -1,0 +1,92 @@
+"""CPU time the ``openai_http`` client spends per streamed 64-token request.
+
+The simulated server runs at zero latency in a child process (pinned to another core when there are two), so the
+client process's CPU time (``time.process_time``: user + system, all threads) divided by the number of requests is
+the client's cost: HTTP, SSE parsing, JSON decoding and recording. Target: at most 1.5 ms per request.
+
+    hatch run python benchmarks/openai_client_cost.py [--requests 4000] [--concurrency 32] [--repeat 3] [--tokens 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+
+from gaugellm import GenerationRequest, GenerationResponse
+from gaugellm_openai.args import OpenAIHTTPBackendArgs
+from gaugellm_openai.backend import OpenAIHTTPBackend
+from gaugellm_openai.mock import MockServerConfig, mock_server
+
+TARGET_MS = 1.5
+OUTPUT_TOKENS = 64
+
+
+async def run_once(url: str, requests: int, concurrency: int, tokens: int) -> tuple[float, float, int]:
+    """Returns (CPU ms per request, wall seconds, failed requests)."""
+    backend = OpenAIHTTPBackend(OpenAIHTTPBackendArgs(target=url, max_tokens=tokens, ignore_eos=True))
+    await backend.process_startup()
+    await backend.validate()
+    failed = 0
+    tokens_ok = True
+
+    async def one(number: int) -> None:
+        nonlocal failed, tokens_ok
+        request = GenerationRequest(str(number), prompt="Tell me a story about load testing.", max_tokens=tokens)
+        response = GenerationResponse(request.request_id)
+        await backend.resolve(request, response)
+        if not response.ok:
+            failed += 1
+        elif len(response.chunk_times_ns) != tokens:
+            tokens_ok = False
+
+    async def worker(numbers: range) -> None:
+        for number in numbers:
+            await one(number)
+
+    await asyncio.gather(*(worker(range(i, 200, concurrency)) for i in range(concurrency)))  # warm-up
+    per_worker = requests // concurrency
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(worker(range(per_worker)) for _ in range(concurrency)))
+    cpu1, wall1 = time.process_time(), time.perf_counter()
+    await backend.process_shutdown()
+    if not tokens_ok:
+        raise SystemExit(f"FAIL: a response did not carry {tokens} chunks")
+    done = per_worker * concurrency
+    return (cpu1 - cpu0) * 1000 / done, wall1 - wall0, failed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=OUTPUT_TOKENS, help="tokens per response (the target is for 64)")
+    options = parser.parse_args()
+    cores = sorted(os.sched_getaffinity(0))
+    server_cpus = {cores[-1]} if len(cores) > 1 else None
+    if server_cpus:
+        os.sched_setaffinity(0, set(cores[:-1]))  # the client on the other core(s)
+    config = MockServerConfig(output_tokens=str(options.tokens))
+    results = []
+    with mock_server(config, in_process=False, cpus=server_cpus) as server:
+        for attempt in range(options.repeat):
+            cpu_ms, wall, failed = asyncio.run(
+                run_once(server.url, options.requests, options.concurrency, options.tokens)
+            )
+            results.append(cpu_ms)
+            print(
+                f"run {attempt + 1}: {cpu_ms:.3f} ms CPU per request, {options.requests / wall:,.0f} req/s, "
+                f"{failed} failed (client cores {sorted(os.sched_getaffinity(0))}, server cores {server_cpus})"
+            )
+    best = min(results)
+    verdict = "PASS" if best <= TARGET_MS else "FAIL"
+    print(
+        f"client CPU per streamed {options.tokens}-token request: best {best:.3f} ms "
+        f"(target <= {TARGET_MS} ms): {verdict}"
+    )
+
+
+if __name__ == "__main__":
+    main()

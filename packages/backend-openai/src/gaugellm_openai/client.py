@@ -1,0 +1,333 @@
+"""The HTTP side of the backend: one ``httpx.AsyncClient`` per worker process, and what one request does with it.
+
+This is the only module that imports httpx, and only :meth:`OpenAIHTTPBackend.process_startup` imports this module,
+so listing, validating args and ``--help`` never pay for an HTTP client.
+
+Every way a request can go wrong ends as ``response.fail(kind, message, status_code)``: an HTTP status, a refused
+connection, a timeout, malformed JSON, a stream cut before ``[DONE]``. ``asyncio.CancelledError`` is the exception:
+the stream is closed (which drops the connection, so the server sees the client leave) and the cancellation goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import ssl
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from gaugellm import ErrorKind, GenerationRequest, GenerationResponse
+from gaugellm.errors import BackendUnavailableError
+from gaugellm_openai import __version__
+from gaugellm_openai.args import OpenAIHTTPBackendArgs
+from gaugellm_openai.payloads import build_body, encode_body
+from gaugellm_openai.pool import ShardedTransport
+from gaugellm_openai.redact import Redactor
+from gaugellm_openai.sse import SSEDecoder
+from gaugellm_openai.stream import ChunkConsumer, StreamFailure, error_message, record_completion
+
+__all__ = ["OpenAIClient", "build_http_client", "classify_http_error"]
+
+_ERROR_BODY_LIMIT = 16_384  # bytes of an error body worth reading: enough for any message, bounded for a bad server
+_MESSAGE_LIMIT = 500
+_HTTP2_FIX = "pip install 'gaugellm-backend-openai[http2]'"
+_KEEPALIVE_EXPIRY_S = (
+    4.0  # below uvicorn's (vLLM's) 5 s keep-alive, so that a pooled connection is not reused as it closes
+)
+
+
+def build_http_client(args: OpenAIHTTPBackendArgs) -> httpx.AsyncClient:
+    """The worker's client: connection pool, timeouts, TLS and headers (credentials included) as the args say."""
+    headers = {
+        "User-Agent": f"gaugellm-backend-openai/{__version__}",
+        "Content-Type": "application/json",
+        "Accept-Encoding": "identity",  # a compressing proxy would hold tokens back to fill its buffers
+    }
+    if args.api_key is not None:
+        headers["Authorization"] = "Bearer " + args.api_key.get_secret_value()
+    for name, value in args.headers.items():
+        headers[name] = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if args.http2 and importlib.util.find_spec("h2") is None:
+        # httpx would only fail at the first HTTP/2 connection, as a confusing per-request error
+        raise BackendUnavailableError(f"http2=true needs the h2 package: {_HTTP2_FIX}")
+    verify: bool | ssl.SSLContext = args.verify if isinstance(args.verify, bool) else _ca_bundle(args.verify)
+    timeout = httpx.Timeout(connect=args.connect_timeout, read=args.read_timeout, write=args.connect_timeout, pool=None)
+    try:
+        transport: httpx.AsyncBaseTransport
+        if args.max_connections is not None:
+            # an exact limit needs one pool (connections beyond it queue there)
+            limits = httpx.Limits(
+                max_connections=args.max_connections,
+                max_keepalive_connections=args.max_connections,
+                keepalive_expiry=_KEEPALIVE_EXPIRY_S,
+            )
+            transport = httpx.AsyncHTTPTransport(verify=verify, http2=args.http2, limits=limits)
+        else:
+            unlimited = httpx.Limits(
+                max_connections=None, max_keepalive_connections=None, keepalive_expiry=_KEEPALIVE_EXPIRY_S
+            )
+            http2 = args.http2
+
+            def shard() -> httpx.AsyncHTTPTransport:
+                return httpx.AsyncHTTPTransport(verify=verify, http2=http2, limits=unlimited)
+
+            transport = ShardedTransport(shard)
+        return httpx.AsyncClient(
+            base_url=args.base_url,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=args.follow_redirects,
+        )
+    except ImportError as exc:  # an httpx that checks for h2 itself
+        raise BackendUnavailableError(f"http2=true needs the h2 package: {_HTTP2_FIX} ({exc})") from None
+
+
+def _ca_bundle(path: str) -> ssl.SSLContext:
+    if not os.path.isfile(path):
+        raise BackendUnavailableError(f"verify names a CA bundle that does not exist: {path}")
+    try:
+        return ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, OSError) as exc:
+        raise BackendUnavailableError(f"verify names a CA bundle that cannot be loaded ({path}): {exc}") from None
+
+
+def classify_http_error(exc: httpx.HTTPError, *, in_body: bool) -> tuple[ErrorKind, str]:
+    """The error kind and a readable message for an httpx exception (``in_body``: response headers had arrived)."""
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        phase = {
+            httpx.ConnectTimeout: "connect",
+            httpx.ReadTimeout: "read",
+            httpx.WriteTimeout: "write",
+            httpx.PoolTimeout: "pool",
+        }.get(type(exc), "request")
+        return ErrorKind.TIMEOUT, f"{phase} timeout" + (" mid-stream" if in_body else "")
+    if isinstance(exc, httpx.ConnectError):
+        return ErrorKind.CONNECT, f"cannot connect: {detail}"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.NetworkError):
+        if in_body:
+            return ErrorKind.INCOMPLETE, f"the connection was cut before the response ended: {detail}"
+        return ErrorKind.CONNECT, f"the server closed the connection without a response: {detail}"
+    if isinstance(exc, httpx.DecodingError | httpx.LocalProtocolError):
+        return ErrorKind.PROTOCOL, f"{type(exc).__name__}: {detail}"
+    return ErrorKind.BACKEND, f"{type(exc).__name__}: {detail}"
+
+
+def _body(http_response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body as it arrives, with as few layers as httpx allows.
+
+    With ``Accept-Encoding: identity`` nothing needs decoding, so the transport's stream is read directly: each
+    layer of ``aiter_bytes`` costs microseconds per chunk, and a stream is one chunk per token. A server that
+    compresses anyway gets the decoding path.
+    """
+    stream = http_response.stream
+    if "content-encoding" in http_response.headers or not isinstance(stream, httpx.AsyncByteStream):
+        return http_response.aiter_bytes()
+    return stream.__aiter__()
+
+
+class _DispatchStamp:
+    """An httpx trace hook that stamps ``dispatched_ns`` when the request has really left.
+
+    Building a request in httpx takes a few hundred microseconds of CPU before its first byte is written; the
+    runner's stamp, taken before ``resolve``, would count that as the server's time to first token. So the stamp
+    moves to the moment the request's last byte was written, or, when the request had to open a connection, to the
+    moment it started connecting (a user waits for that too). The client's own delay then shows as dispatch lag.
+    """
+
+    __slots__ = ("_connecting", "_response")
+
+    def __init__(self, response: GenerationResponse) -> None:
+        self._response = response
+        self._connecting = False
+
+    async def __call__(self, name: str, info: dict[str, Any]) -> None:
+        if name.endswith("send_request_body.complete"):
+            if not self._connecting:
+                self._response.dispatched_ns = time.perf_counter_ns()
+        elif name == "connection.connect_tcp.started":
+            self._connecting = True
+            self._response.dispatched_ns = time.perf_counter_ns()
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 3] + "..."
+
+
+class OpenAIClient:
+    """What one worker process does over HTTP. Created in ``process_startup``, closed in ``process_shutdown``."""
+
+    def __init__(self, args: OpenAIHTTPBackendArgs) -> None:
+        self._args = args
+        self._redact = Redactor(args)
+        self._http = build_http_client(args)
+        # an absolute URL, parsed once: httpx would otherwise parse and merge the path with base_url per request
+        self._path = httpx.URL(args.base_url + args.route("chat_completions" if args.is_chat else "completions"))
+        self._chat = args.is_chat
+
+    @property
+    def closed(self) -> bool:
+        return self._http.is_closed
+
+    async def aclose(self) -> None:
+        if not self._http.is_closed:
+            await self._http.aclose()
+
+    # -- one request -------------------------------------------------------------------------------------------
+
+    async def resolve(self, request: GenerationRequest, response: GenerationResponse, model: str | None) -> None:
+        """Run ``request``, recording into ``response``; never raises except ``CancelledError``."""
+        in_body = False
+        consumer = ChunkConsumer(response, chat=self._chat, continuous_usage=self._args.continuous_usage)
+        try:
+            body = build_body(self._args, request, model, stream=self._args.stream)
+            stream = body.get("stream") is True  # a request's params may have switched streaming off (or on)
+            content = encode_body(body)
+            if response.dispatched_ns is None:
+                response.mark_dispatched()
+            if not stream:
+                await self._resolve_whole(request, response, content, {"trace": _DispatchStamp(response)})
+                return
+            trace = {"trace": _DispatchStamp(response)}
+            async with self._http.stream("POST", self._path, content=content, extensions=trace) as http_response:
+                if http_response.status_code >= 300:
+                    await self._fail_status(http_response, response)
+                    return
+                in_body = True
+                decoder = SSEDecoder()
+                feed = consumer.feed
+                decode = decoder.feed
+                clock = time.perf_counter_ns
+                async for raw in _body(http_response):
+                    at_ns = clock()  # when the bytes arrived, before any parsing
+                    events = decode(raw)
+                    if events:
+                        feed(events, at_ns)
+                last = decoder.close()
+                if last:
+                    feed(last, time.perf_counter_ns())
+            if not consumer.done:
+                if consumer.finish_reason is None:
+                    raise StreamFailure(
+                        ErrorKind.INCOMPLETE, "the stream ended before [DONE] and before any finish_reason"
+                    )
+                response.extras["missing_done"] = True  # a server that ends its body without [DONE]: accepted
+            consumer.finalise(request)
+            response.finish(consumer.finish_reason)
+        except StreamFailure as failure:
+            self._fail(response, failure.kind, failure.message, failure.status_code)
+            consumer.finalise(request)
+        except httpx.HTTPError as exc:
+            kind, message = classify_http_error(exc, in_body=in_body)
+            self._fail(response, kind, message)
+            if in_body:
+                consumer.finalise(request)
+        except asyncio.CancelledError:
+            # the `async with` above has closed the stream (and its connection) on the way out
+            response.fail(ErrorKind.CANCELLED, "the request was cancelled")
+            response.finish()
+            raise
+        except Exception as exc:  # a bug here must cost one request, not the worker
+            self._fail(response, ErrorKind.BACKEND, f"{type(exc).__name__}: {exc}")
+
+    async def _resolve_whole(
+        self, request: GenerationRequest, response: GenerationResponse, content: bytes, extensions: dict[str, Any]
+    ) -> None:
+        http_response = await self._http.post(self._path, content=content, extensions=extensions)
+        at_ns = time.perf_counter_ns()
+        if http_response.status_code >= 300:
+            await self._fail_status(http_response, response)
+            return
+        finish_reason = record_completion(response, request, http_response.content, chat=self._chat, at_ns=at_ns)
+        response.finish(finish_reason)
+
+    def _fail(self, response: GenerationResponse, kind: ErrorKind, message: str, status: int | None = None) -> None:
+        response.fail(kind, self._redact(_clip(message)), status)
+        response.finish()
+
+    async def _fail_status(self, http_response: httpx.Response, response: GenerationResponse) -> None:
+        message = await self._status_message(http_response)
+        self._fail(response, ErrorKind.HTTP_STATUS, message, http_response.status_code)
+
+    async def _status_message(self, http_response: httpx.Response) -> str:
+        """``HTTP 404 Not Found: <the server's own message>``, from whatever error body shape the server uses."""
+        status = f"HTTP {http_response.status_code} {http_response.reason_phrase}".rstrip()
+        if 300 <= http_response.status_code < 400:
+            location = http_response.headers.get("location", "?")
+            return f"{status}: redirected to {location} (set follow_redirects=true to follow)"
+        body = bytearray()
+        try:
+            async for part in http_response.aiter_bytes():
+                body += part
+                if len(body) >= _ERROR_BODY_LIMIT:
+                    break
+        except httpx.HTTPError:
+            pass  # the status is the error; a body we could not read adds nothing
+        text = body.decode("utf-8", "replace").strip()
+        try:
+            message, _ = error_message(json.loads(text))
+        except ValueError:
+            message = None
+        detail = message if message is not None else text
+        return f"{status}: {detail}" if detail else status
+
+    # -- readiness and models ----------------------------------------------------------------------------------
+
+    async def check_ready(self) -> None:
+        """Raise ``BackendUnavailableError`` unless the server answers its health (or models) route."""
+        setting = self._args.validate_backend
+        if setting is False:
+            return
+        path = setting if isinstance(setting, str) else self._args.route("health")
+        first = await self._get(path)
+        if first.status_code < 300:
+            return
+        if setting is True and 400 <= first.status_code < 500:
+            # gateways and hosted APIs have no /health: listing models proves the same thing
+            models_path = self._args.route("models")
+            second = await self._get(models_path)
+            if second.status_code < 300:
+                return
+            raise BackendUnavailableError(
+                self._redact(
+                    f"{self._where(path)} answered HTTP {first.status_code} and {self._where(models_path)} answered "
+                    f"{await self._status_message(second)}"
+                )
+            )
+        raise BackendUnavailableError(self._redact(f"{self._where(path)} answered {await self._status_message(first)}"))
+
+    async def list_models(self) -> list[str]:
+        """The ids of GET /v1/models, in the server's order."""
+        path = self._args.route("models")
+        http_response = await self._get(path)
+        if http_response.status_code >= 300:
+            raise BackendUnavailableError(
+                self._redact(f"{self._where(path)} answered {await self._status_message(http_response)}")
+            )
+        try:
+            payload: Any = http_response.json()
+            return [str(item["id"]) for item in payload["data"]]
+        except (ValueError, KeyError, TypeError):
+            raise BackendUnavailableError(
+                f"{self._where(path)} did not answer an OpenAI model list ({{'data': [{{'id': ...}}]}})"
+            ) from None
+
+    async def _get(self, path: str) -> httpx.Response:
+        try:
+            return await self._http.get(path)
+        except httpx.HTTPError as exc:
+            _, message = classify_http_error(exc, in_body=False)
+            raise BackendUnavailableError(
+                self._redact(_clip(f"{self._where(path)} is unreachable: {message}"))
+            ) from None
+
+    def _where(self, path: str) -> str:
+        return self._args.base_url + path.split("?", 1)[0]  # no query string: it may hold a key

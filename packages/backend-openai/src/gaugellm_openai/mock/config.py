@@ -1,0 +1,83 @@
+"""``MockServerConfig``: how the simulated server behaves — its timing, its output, its stream shapes and its faults.
+
+A pydantic model (frozen, so one config is shared safely by every connection) that crosses into a child process as
+JSON and is built from the CLI's flags.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = ["MockServerConfig"]
+
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+class MockServerConfig(BaseModel):
+    """Everything the simulated OpenAI-compatible server can be told. Defaults: a fast, faultless vLLM look-alike."""
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = Field(default="127.0.0.1", description="Address to bind (loopback by default).")
+    port: int = Field(default=0, ge=0, le=65535, description="Port to bind; 0 picks a free one.")
+    model: str = Field(default="gaugellm-mock", description="The one model served (listed by /v1/models).")
+    ttft_ms: float = Field(default=0.0, ge=0, description="Time to first token, from the request's arrival.")
+    itl_ms: float = Field(default=0.0, ge=0, description="Time between tokens.")
+    output_tokens: str = Field(
+        default="64",
+        description="Tokens per response: 'N', or 'A-B' drawn uniformly per request (seeded); max_tokens caps it.",
+    )
+    seed: int = Field(default=0, description="Seed of the draws (output lengths and faults): runs repeat exactly.")
+    usage: bool = Field(default=True, description="Report usage (streams: when stream_options.include_usage asks).")
+    tokens_per_chunk: int = Field(default=1, ge=1, description="Tokens carried by each streamed chunk.")
+    keepalive_every: int = Field(
+        default=0, ge=0, description="Send a ': keep-alive' comment and a blank line before every Nth chunk (0: never)."
+    )
+    multiline_data: bool = Field(default=False, description="Split each event's JSON over two 'data:' lines.")
+    finish_chunk: Literal["last_token", "separate"] = Field(
+        default="last_token",
+        description="Where finish_reason goes: on the last token's chunk (vLLM) or a chunk of its own (OpenAI).",
+    )
+    error_rate: float = Field(default=0.0, ge=0, le=1, description="Fraction of requests answered with an error.")
+    error_status: int = Field(default=500, ge=400, le=599, description="HTTP status of injected errors.")
+    stall_rate: float = Field(default=0.0, ge=0, le=1, description="Fraction of streams that stall mid-way.")
+    stall_ms: float = Field(default=0.0, ge=0, description="How long a stall lasts.")
+    drop_rate: float = Field(default=0.0, ge=0, le=1, description="Fraction of streams whose connection is dropped.")
+    malformed_rate: float = Field(
+        default=0.0, ge=0, le=1, description="Fraction of streams with a chunk that is not valid JSON."
+    )
+    fault_after_tokens: int | None = Field(
+        default=None, ge=0, description="Token index where stalls, drops and malformed chunks strike (default: half)."
+    )
+
+    @field_validator("output_tokens", mode="before")
+    @classmethod
+    def _range_text(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, list | tuple) and len(value) == 2:
+            value = f"{value[0]}-{value[1]}"
+        if not isinstance(value, str):
+            return value
+        match = _RANGE.match(value)
+        if match is None:
+            raise ValueError("output_tokens must be 'N' or 'A-B' (e.g. '64' or '32-128')")
+        low = int(match.group(1))
+        high = int(match.group(2) or low)
+        if low < 1 or high < low:
+            raise ValueError("output_tokens needs 1 <= A <= B")
+        return str(low) if low == high else f"{low}-{high}"
+
+    @property
+    def output_range(self) -> tuple[int, int]:
+        """``output_tokens`` as ``(low, high)``, both inclusive."""
+        low, _, high = self.output_tokens.partition("-")
+        return int(low), int(high or low)
+
+    @property
+    def paced(self) -> bool:
+        """Whether any chunk waits (otherwise a whole response is written at once)."""
+        return self.ttft_ms > 0 or self.itl_ms > 0 or (self.stall_rate > 0 and self.stall_ms > 0)

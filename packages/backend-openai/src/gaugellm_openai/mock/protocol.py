@@ -1,0 +1,370 @@
+"""The simulated server's HTTP/1.1, at the level of ``asyncio.Protocol``: no framework between the socket and us.
+
+A framework costs tens of microseconds per request and per chunk; this server must answer thousands of streamed
+requests a second from one core, so it parses only what it needs (request line, ``Content-Length``, ``Connection``),
+keeps connections alive, answers pipelined requests in order, and writes each stream's chunks with as few
+``transport.write`` calls as its timing allows (one for a whole unpaced response).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import random
+import time
+from typing import Any
+
+from gaugellm_openai.mock.config import MockServerConfig
+from gaugellm_openai.mock.content import (
+    ID_PLACEHOLDER,
+    Renderer,
+    StreamPart,
+    error_body,
+    json_response,
+    stream_head,
+)
+from gaugellm_openai.mock.pacing import Pacer
+from gaugellm_openai.tokens import estimate_messages_tokens, estimate_text_tokens
+
+__all__ = ["MockHTTPProtocol", "ServerState"]
+
+_MAX_HEAD = 65_536
+_CHAT = b"/v1/chat/completions"
+_COMPLETIONS = b"/v1/completions"
+
+
+class ServerState:
+    """What every connection of one server shares: config, pre-rendered content, pacer, seeded draws, counters."""
+
+    def __init__(self, config: MockServerConfig, loop: asyncio.AbstractEventLoop) -> None:
+        self.config = config
+        self.loop = loop
+        self.renderer = Renderer(config, created=int(time.time()))
+        self.pacer = Pacer(loop)
+        self.rng = random.Random(config.seed)
+        self.numbers = itertools.count(1)
+        self.connections: set[MockHTTPProtocol] = set()
+        self.stats: dict[str, int] = dict.fromkeys(
+            (
+                "connections",
+                "requests",
+                "completed",
+                "errors_injected",
+                "stalls",
+                "drops",
+                "malformed",
+                "cancelled",
+                "bad_requests",
+            ),
+            0,
+        )
+        self.ttft_s = config.ttft_ms / 1000
+        self.itl_s = config.itl_ms / 1000
+        self.stall_s = config.stall_ms / 1000
+        self.unfaulty = not (config.stall_rate or config.drop_rate or config.malformed_rate)
+
+    def stats_body(self) -> bytes:
+        active = sum(1 for connection in self.connections if connection.job is not None)
+        return json.dumps({**self.stats, "open_connections": len(self.connections), "active_streams": active}).encode()
+
+    def output_length(self) -> int:
+        low, high = self.config.output_range
+        return low if low == high else self.rng.randint(low, high)
+
+    def draw(self, rate: float) -> bool:
+        return rate > 0 and (rate >= 1 or self.rng.random() < rate)
+
+
+class StreamJob:
+    """One paced response: parts due at ``t0 + token_index * itl`` (plus a stall), written as they fall due."""
+
+    __slots__ = ("_connection", "_id", "_index", "_itl", "_parts", "_stall_at", "_stall_s", "_t0", "_tail", "cancelled")
+
+    def __init__(
+        self,
+        connection: MockHTTPProtocol,
+        parts: list[StreamPart],
+        tail: bytes | None,
+        t0: float,
+        number: bytes,
+        stall_at: int | None,
+    ) -> None:
+        state = connection.state
+        self._connection = connection
+        self._parts = parts
+        self._tail = tail  # None: drop the connection after the parts instead of ending the response
+        self._t0 = t0
+        self._itl = state.itl_s
+        self._stall_at = stall_at
+        self._stall_s = state.stall_s
+        self._id = number
+        self._index = 0
+        self.cancelled = False
+
+    def _due(self, token_index: int) -> float:
+        due = self._t0 + token_index * self._itl
+        if self._stall_at is not None and token_index >= self._stall_at:
+            due += self._stall_s
+        return due
+
+    def start(self) -> None:
+        self._connection.state.pacer.at(self._due(self._parts[0][0]) if self._parts else self._t0, self.step)
+
+    def step(self) -> None:
+        if self.cancelled:
+            return
+        connection = self._connection
+        now = connection.state.loop.time()
+        parts = self._parts
+        index = self._index
+        out = []
+        while index < len(parts) and self._due(parts[index][0]) <= now:
+            out.append(parts[index][1])
+            index += 1
+        self._index = index
+        finished = index == len(parts)
+        if finished and self._tail is not None:
+            out.append(self._tail)
+        if out:
+            connection.write(b"".join(out).replace(ID_PLACEHOLDER, self._id))
+        if finished:
+            connection.stream_done(dropped=self._tail is None)
+        else:
+            connection.state.pacer.at(self._due(parts[index][0]), self.step)
+
+
+class MockHTTPProtocol(asyncio.Protocol):
+    """One client connection."""
+
+    __slots__ = ("_keep_alive", "buffer", "job", "state", "transport")
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.transport: asyncio.Transport | None = None
+        self.buffer = b""
+        self.job: StreamJob | None = None
+        self._keep_alive = True
+
+    # -- asyncio callbacks -------------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.state.connections.add(self)
+        self.state.stats["connections"] += 1
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.state.connections.discard(self)
+        if self.job is not None:
+            self.job.cancelled = True
+            self.job = None
+            self.state.stats["cancelled"] += 1  # the client left before the response ended
+        self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer = self.buffer + data if self.buffer else data
+        if self.job is None:
+            self._process()
+
+    # -- what jobs call ----------------------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.write(data)
+
+    def stream_done(self, *, dropped: bool) -> None:
+        self.job = None
+        transport = self.transport
+        if dropped:
+            self.state.stats["drops"] += 1
+            if transport is not None:
+                transport.close()  # flushes what was written, then FIN without the terminating chunk
+            return
+        self.state.stats["completed"] += 1
+        if not self._keep_alive:
+            if transport is not None:
+                transport.close()
+        elif self.buffer:
+            self._process()  # a request that was pipelined behind this one
+
+    def close(self) -> None:
+        if self.job is not None:
+            self.job.cancelled = True
+        if self.transport is not None:
+            self.transport.close()
+
+    # -- requests ----------------------------------------------------------------------------------------------
+
+    def _process(self) -> None:
+        while self.job is None and self.transport is not None and not self.transport.is_closing():
+            buffer = self.buffer
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buffer) > _MAX_HEAD:
+                    self._reply(431, error_body(431, "request head too large"), keep_alive=False)
+                return
+            head = buffer[:end]
+            line_end = head.find(b"\r\n")
+            request_line = head if line_end < 0 else head[:line_end]
+            parts = request_line.split(b" ")
+            if len(parts) != 3:
+                self._reply(400, error_body(400, "malformed request line"), keep_alive=False)
+                return
+            method, target, version = parts
+            headers = head[line_end:].lower() if line_end >= 0 else b""
+            length = 0
+            at = headers.find(b"\r\ncontent-length:")
+            if at >= 0:
+                stop = headers.find(b"\r\n", at + 2)
+                try:
+                    length = int(headers[at + 17 : stop if stop >= 0 else None])
+                except ValueError:
+                    self._reply(400, error_body(400, "bad content-length"), keep_alive=False)
+                    return
+            if b"\r\ntransfer-encoding:" in headers:
+                self._reply(501, error_body(501, "chunked request bodies are not supported"), keep_alive=False)
+                return
+            keep_alive = version == b"HTTP/1.1"
+            at = headers.find(b"\r\nconnection:")
+            if at >= 0:
+                stop = headers.find(b"\r\n", at + 2)
+                value = headers[at + 13 : stop if stop >= 0 else None]
+                if b"close" in value:
+                    keep_alive = False
+                elif b"keep-alive" in value:
+                    keep_alive = True
+            total = end + 4 + length
+            if len(buffer) < total:
+                return  # the body has not all arrived
+            body = buffer[end + 4 : total]
+            self.buffer = buffer[total:]
+            self._keep_alive = keep_alive
+            self._dispatch(method, target.split(b"?", 1)[0], body, keep_alive)
+
+    def _reply(self, status: int, body: bytes, *, keep_alive: bool) -> None:
+        self.write(json_response(status, body, keep_alive))
+        if not keep_alive and self.transport is not None:
+            self.transport.close()
+
+    def _dispatch(self, method: bytes, path: bytes, body: bytes, keep_alive: bool) -> None:
+        state = self.state
+        if path in (_CHAT, _COMPLETIONS):
+            if method != b"POST":
+                self._reply(405, error_body(405, "use POST"), keep_alive=keep_alive)
+                return
+            state.stats["requests"] += 1
+            self._generate(path == _CHAT, body, keep_alive)
+        elif path == b"/health":
+            self.write(json_response(200, b"", keep_alive, b"text/plain"))
+            if not keep_alive and self.transport is not None:
+                self.transport.close()
+        elif path == b"/v1/models":
+            self._reply(200, state.renderer.models_body(), keep_alive=keep_alive)
+        elif path == b"/mock/stats":
+            self._reply(200, state.stats_body(), keep_alive=keep_alive)
+        elif path == b"/version":
+            self._reply(200, b'{"version":"gaugellm-mock"}', keep_alive=keep_alive)
+        else:
+            self._reply(404, error_body(404, f"no route {path.decode('latin-1')}"), keep_alive=keep_alive)
+
+    def _bad_request(self, message: str, keep_alive: bool, status: int = 400) -> None:
+        self.state.stats["bad_requests"] += 1
+        self._reply(status, error_body(status, message), keep_alive=keep_alive)
+
+    def _generate(self, chat: bool, body: bytes, keep_alive: bool) -> None:
+        start = self.state.loop.time()  # the request has fully arrived: the simulated engine starts now
+        state = self.state
+        config = state.config
+        try:
+            payload: Any = json.loads(body)
+        except ValueError:
+            self._bad_request("the body is not valid JSON", keep_alive)
+            return
+        if not isinstance(payload, dict):
+            self._bad_request("the body must be a JSON object", keep_alive)
+            return
+        model = payload.get("model")
+        if model is not None and model != config.model:
+            self._bad_request(f"The model `{model}` does not exist.", keep_alive, status=404)
+            return
+        if chat:
+            messages = payload.get("messages")
+            if not isinstance(messages, list) or not messages:
+                self._bad_request("'messages' must be a non-empty list", keep_alive)
+                return
+            prompt_tokens = estimate_messages_tokens([m for m in messages if isinstance(m, dict)])
+        else:
+            prompt = payload.get("prompt")
+            if isinstance(prompt, list):
+                prompt = "".join(str(item) for item in prompt)
+            if not isinstance(prompt, str):
+                self._bad_request("'prompt' must be a string", keep_alive)
+                return
+            prompt_tokens = estimate_text_tokens(prompt)
+        max_tokens = payload.get("max_tokens", payload.get("max_completion_tokens"))
+        if max_tokens is not None and (type(max_tokens) is not int or max_tokens < 1):
+            self._bad_request("max_tokens must be a positive integer", keep_alive)
+            return
+        if state.draw(config.error_rate):
+            state.stats["errors_injected"] += 1
+            message = f"mock server: injected error {config.error_status}"
+            self._reply(config.error_status, error_body(config.error_status, message), keep_alive=keep_alive)
+            return
+        n_tokens = state.output_length()
+        ignore_eos = payload.get("ignore_eos") is True
+        if max_tokens is not None and (ignore_eos or n_tokens >= max_tokens):
+            n_tokens, finish = max_tokens, "length"
+        else:
+            finish = "length" if ignore_eos else "stop"
+        number = next(state.numbers)
+        t0 = start + state.ttft_s
+        renderer = state.renderer
+        if payload.get("stream") is not True:
+            usage = (prompt_tokens, n_tokens) if config.usage else None
+            whole = json_response(200, renderer.completion_body(chat, n_tokens, finish, usage, number), keep_alive)
+            if not config.paced:
+                self.write(whole)
+                state.stats["completed"] += 1
+                if not keep_alive and self.transport is not None:
+                    self.transport.close()
+                return
+            self.job = StreamJob(self, [(n_tokens - 1, whole)], b"", t0, b"", None)
+            self.job.start()
+            return
+        options = payload.get("stream_options")
+        if not isinstance(options, dict):
+            options = {}
+        include_usage = config.usage and options.get("include_usage") is True
+        continuous = config.usage and options.get("continuous_usage_stats") is True
+        id_bytes = b"%016x" % number
+        tail = renderer.stream_tail(chat, (prompt_tokens, n_tokens) if include_usage else None)
+        if not config.paced and state.unfaulty and not continuous:
+            # the fast path: the whole stream in one write
+            blob = renderer.stream_blob(chat, n_tokens, finish) + tail
+            self.write(stream_head(keep_alive) + blob.replace(ID_PLACEHOLDER, id_bytes))
+            state.stats["completed"] += 1
+            if not keep_alive and self.transport is not None:
+                self.transport.close()
+            return
+        parts = renderer.stream_parts(chat, n_tokens, finish, continuous_prompt=prompt_tokens if continuous else None)
+        final_tail: bytes | None = tail
+        fault_at = config.fault_after_tokens if config.fault_after_tokens is not None else n_tokens // 2
+        fault_at = min(fault_at, n_tokens - 1)
+        stall_at = None
+        if not state.unfaulty:
+            if state.draw(config.malformed_rate):
+                state.stats["malformed"] += 1
+                parts = list(parts)
+                where = next(i for i, (token, _) in enumerate(parts) if token >= fault_at and (i > 0 or not chat))
+                parts[where] = (parts[where][0], renderer.malformed_part())
+            if state.draw(config.drop_rate):
+                parts = [part for part in parts if part[0] < fault_at] + [(fault_at, b"")]
+                final_tail = None
+            if state.draw(config.stall_rate):
+                state.stats["stalls"] += 1
+                stall_at = fault_at
+        self.write(stream_head(keep_alive))
+        self.job = StreamJob(self, parts, final_tail, t0, id_bytes, stall_at)
+        self.job.start()

@@ -1,0 +1,207 @@
+"""What the JSON of an OpenAI-compatible response means, streamed or not, recorded into a ``GenerationResponse``.
+
+The shapes handled (see ``docs/backends/openai.md``):
+
+- chat chunks carry text in ``choices[0].delta.content`` (or ``reasoning_content`` / ``reasoning`` for reasoning
+  models); completions chunks in ``choices[0].text``;
+- the first chat chunk of vLLM and OpenAI is ``delta: {"role": "assistant", "content": ""}``: no text, so it is not a
+  token and does not stop the time-to-first-token clock;
+- ``finish_reason`` arrives on the last token's chunk (vLLM) or on a chunk of its own with an empty delta (OpenAI);
+- with ``stream_options.include_usage`` a last chunk has ``choices: []`` and ``usage``; with vLLM's
+  ``continuous_usage_stats`` every chunk has ``usage``, whose growing ``completion_tokens`` tells exactly how many
+  tokens each chunk carried;
+- ``data: [DONE]`` ends the stream; an ``{"error": ...}`` (or vLLM's older ``{"object": "error", ...}``) chunk is the
+  server failing mid-stream.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from gaugellm import ErrorKind, GenerationRequest, GenerationResponse
+from gaugellm_openai.tokens import estimate_messages_tokens, estimate_text_tokens
+
+__all__ = ["ChunkConsumer", "StreamFailure", "error_message", "fill_token_counts", "record_completion"]
+
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+# ^ the C scanner behind json.loads: no encoding detection, no whitespace regexes
+
+
+def _loads(data: bytes) -> Any:
+    """``json.loads`` for the common case (compact UTF-8 JSON), falling back to it for anything unusual."""
+    text = data.decode("utf-8", "surrogatepass")
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        return json.loads(text)  # leading whitespace, or invalid: json.loads says which
+    if end != len(text):
+        return json.loads(text)  # trailing whitespace is fine, trailing garbage raises
+    return value
+
+
+class StreamFailure(Exception):
+    """A response the backend cannot accept; ``resolve`` turns it into ``response.fail``."""
+
+    def __init__(self, kind: ErrorKind, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status_code = status_code
+
+
+def error_message(payload: Any) -> tuple[str | None, int | None]:
+    """The message and code of an error object in any of the shapes servers use, or ``(None, None)``."""
+    if not isinstance(payload, dict):
+        return None, None
+    error = payload.get("error")
+    if isinstance(error, dict):
+        code = error.get("code")
+        return str(error.get("message") or error), code if isinstance(code, int) else None
+    if isinstance(error, str):
+        return error, None
+    if payload.get("object") == "error" or ("message" in payload and "choices" not in payload):
+        code = payload.get("code")
+        return str(payload.get("message")), code if isinstance(code, int) else None
+    if "detail" in payload:  # FastAPI-style servers
+        return str(payload["detail"]), None
+    return None, None
+
+
+class ChunkConsumer:
+    """Records the data of streamed events as they arrive. One per request; not thread-safe (nor needs to be)."""
+
+    __slots__ = ("_chat", "_continuous", "_response", "_tokens_seen", "chunks", "done", "finish_reason", "usage")
+
+    def __init__(self, response: GenerationResponse, *, chat: bool, continuous_usage: bool = False) -> None:
+        self._response = response
+        self._chat = chat
+        self._continuous = continuous_usage
+        self._tokens_seen = 0
+        self.chunks = 0  # content chunks recorded
+        self.done = False  # "[DONE]" seen
+        self.finish_reason: str | None = None
+        self.usage: dict[str, Any] | None = None
+
+    def feed(self, events: list[bytes], at_ns: int) -> None:
+        """Record the events of one network read, all stamped ``at_ns`` (when their bytes arrived)."""
+        record = self._response.record_chunk
+        for data in events:
+            if self.done:
+                return  # nothing after [DONE] is part of the response
+            if data == b"[DONE]":
+                self.done = True
+                continue
+            try:
+                chunk = _loads(data)
+            except ValueError:
+                raise StreamFailure(ErrorKind.PROTOCOL, f"malformed JSON in a stream chunk: {data[:120]!r}") from None
+            if type(chunk) is not dict:
+                raise StreamFailure(ErrorKind.PROTOCOL, f"a stream chunk is not a JSON object: {data[:120]!r}")
+            usage = chunk.get("usage")
+            if usage:
+                self.usage = usage
+            choices = chunk.get("choices")
+            if choices:
+                choice = choices[0]
+                if self._chat:
+                    delta = choice.get("delta")
+                    text = None
+                    if delta:
+                        text = delta.get("content") or delta.get("reasoning_content") or delta.get("reasoning")
+                else:
+                    text = choice.get("text")
+                if text:
+                    tokens = 1
+                    if self._continuous and usage:
+                        completion = usage.get("completion_tokens")
+                        if type(completion) is int:
+                            tokens = max(completion - self._tokens_seen, 0)
+                            self._tokens_seen = completion
+                    record(text, tokens, at_ns)
+                    self.chunks += 1
+                reason = choice.get("finish_reason")
+                if reason:
+                    self.finish_reason = reason
+            elif choices is None and ("error" in chunk or chunk.get("object") == "error"):
+                message, code = error_message(chunk)
+                raise StreamFailure(ErrorKind.BACKEND, f"the server failed mid-stream: {message}", code)
+
+    def finalise(self, request: GenerationRequest) -> None:
+        """Set token counts (the server's usage, else estimates) once the stream is over."""
+        usage = self.usage or {}
+        fill_token_counts(
+            self._response,
+            request,
+            server_prompt=_int(usage.get("prompt_tokens")),
+            server_output=_int(usage.get("completion_tokens")),
+            estimated_output=self.chunks,
+        )
+
+
+def record_completion(
+    response: GenerationResponse,
+    request: GenerationRequest,
+    body: bytes,
+    *,
+    chat: bool,
+    at_ns: int,
+) -> str | None:
+    """Record a whole (non-streamed) response body; return its finish reason."""
+    try:
+        payload = _loads(body)
+    except ValueError:
+        raise StreamFailure(ErrorKind.PROTOCOL, f"the response is not JSON: {body[:120]!r}") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("choices"), list):
+        message, code = error_message(payload)
+        if message is not None:
+            raise StreamFailure(ErrorKind.BACKEND, f"the server answered an error: {message}", code)
+        raise StreamFailure(ErrorKind.PROTOCOL, f"the response has no 'choices': {body[:120]!r}")
+    text = ""
+    finish_reason = None
+    if payload["choices"]:
+        choice = payload["choices"][0]
+        if chat:
+            message_obj = choice.get("message") or {}
+            text = message_obj.get("content") or message_obj.get("reasoning_content") or ""
+        else:
+            text = choice.get("text") or ""
+        finish_reason = choice.get("finish_reason")
+    usage = payload.get("usage") or {}
+    output = _int(usage.get("completion_tokens"))
+    if text:
+        response.record_chunk(text, output if output is not None else estimate_text_tokens(text), at_ns)
+    fill_token_counts(
+        response,
+        request,
+        server_prompt=_int(usage.get("prompt_tokens")),
+        server_output=output,
+        estimated_output=estimate_text_tokens(text),
+    )
+    return finish_reason
+
+
+def fill_token_counts(
+    response: GenerationResponse,
+    request: GenerationRequest,
+    *,
+    server_prompt: int | None,
+    server_output: int | None,
+    estimated_output: int,
+) -> None:
+    """The server's counts where given; otherwise the data set's prompt size, else estimates (see tokens.py)."""
+    response.set_usage(server_prompt, server_output, "server")
+    if response.output_tokens is None:
+        response.set_usage(None, estimated_output, "estimate")
+    if response.prompt_tokens is None:
+        if request.prompt_tokens is not None:
+            response.set_usage(request.prompt_tokens, None, "tokenizer")
+        elif request.messages is not None:
+            response.set_usage(estimate_messages_tokens(request.messages), None, "estimate")
+        else:
+            response.set_usage(estimate_text_tokens(request.prompt or ""), None, "estimate")
+
+
+def _int(value: Any) -> int | None:
+    return value if type(value) is int else None
