@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gaugellm.metrics.models import Distribution
-from gaugellm.reports.models import RunReport
+from gaugellm.reports.models import BenchmarkReport, RunReport
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,6 +42,49 @@ def _pair(distribution: Distribution) -> tuple[str, str]:
     return format_ms(distribution.p50), format_ms(distribution.p99)
 
 
+#: (header, justification) of the wide table; the narrow layout uses the same names as row labels.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("benchmark", "left"),
+    ("ok/err/inc", "right"),
+    ("req/s", "right"),
+    ("out tok/s", "right"),
+    ("conc", "right"),
+    ("TTFT p50", "right"),
+    ("TTFT p99", "right"),
+    ("ITL p50", "right"),
+    ("ITL p99", "right"),
+    ("lat p50", "right"),
+    ("lat p99", "right"),
+    ("sched p99", "right"),
+    ("err %", "right"),
+)
+#: below this console width the table is turned on its side (a row per metric)
+WIDE_LAYOUT_COLUMNS = 130
+
+
+def _benchmark_row(benchmark: BenchmarkReport) -> list[str]:
+    from rich.markup import escape
+
+    metrics = benchmark.metrics
+    counts = metrics.requests
+    name = escape(benchmark.name) + (" [yellow](incomplete)[/yellow]" if benchmark.incomplete else "")
+    error_rate = "-" if metrics.error_rate is None else f"{metrics.error_rate * 100:.1f}"
+    if metrics.error_rate:
+        error_rate = f"[red]{error_rate}[/red]"
+    return [
+        name,
+        f"{counts.successful}/{counts.errored}/{counts.incomplete}",
+        format_rate(metrics.request_rate),
+        format_rate(metrics.output_tokens_per_s),
+        format_rate(metrics.concurrency),
+        *_pair(metrics.ttft),
+        *_pair(metrics.itl),
+        *_pair(metrics.latency),
+        format_ms(metrics.latency_from_schedule.p99),
+        error_rate,
+    ]
+
+
 def render_console(report: RunReport, console: Console) -> None:
     """Print the run's tables on ``console``."""
     from rich.markup import escape
@@ -52,48 +95,23 @@ def render_console(report: RunReport, console: Console) -> None:
     heading = " · ".join(
         escape(part) for part in (f"gaugellm {report.gaugellm_version}", str(backend), report.created_at)
     )
-    table = Table(
-        title=f"{heading} · {state}",
-        title_justify="left",
-        caption="times in ms (p50 / p99); lat = end - dispatch, sched = end - scheduled time",
-        caption_justify="left",
-    )
-    columns = [
-        ("benchmark", "left"),
-        ("ok/err/inc", "right"),
-        ("req/s", "right"),
-        ("out tok/s", "right"),
-        ("conc", "right"),
-        ("TTFT p50", "right"),
-        ("TTFT p99", "right"),
-        ("ITL p50", "right"),
-        ("ITL p99", "right"),
-        ("lat p50", "right"),
-        ("lat p99", "right"),
-        ("sched p99", "right"),
-        ("err %", "right"),
-    ]
-    for name, justify in columns:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for benchmark in report.benchmarks:
-        metrics = benchmark.metrics
-        counts = metrics.requests
-        name = escape(benchmark.name) + (" [yellow](incomplete)[/yellow]" if benchmark.incomplete else "")
-        error_rate = "-" if metrics.error_rate is None else f"{metrics.error_rate * 100:.1f}"
-        if metrics.error_rate:
-            error_rate = f"[red]{error_rate}[/red]"
-        table.add_row(
-            name,
-            f"{counts.successful}/{counts.errored}/{counts.incomplete}",
-            format_rate(metrics.request_rate),
-            format_rate(metrics.output_tokens_per_s),
-            format_rate(metrics.concurrency),
-            *_pair(metrics.ttft),
-            *_pair(metrics.itl),
-            *_pair(metrics.latency),
-            format_ms(metrics.latency_from_schedule.p99),
-            error_rate,
-        )
+    title = f"{heading} · {state}"
+    caption = "times in ms (p50 / p99); lat = end - dispatch, sched = end - scheduled time"
+    rows = [_benchmark_row(benchmark) for benchmark in report.benchmarks]
+    if console.width >= WIDE_LAYOUT_COLUMNS:
+        table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+        for name, justify in COLUMNS:
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for row in rows:
+            table.add_row(*row)
+    else:
+        # A narrow terminal: one column per benchmark, one row per metric, so that nothing is cut to "…".
+        table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+        table.add_column("metric")
+        for row in rows:
+            table.add_column(row[0], justify="right", overflow="fold")
+        for index, (name, _) in enumerate(COLUMNS[1:], start=1):
+            table.add_row(name, *(row[index] for row in rows))
     console.print(table)
 
     errors = [(benchmark.name, group) for benchmark in report.benchmarks for group in benchmark.metrics.errors]
