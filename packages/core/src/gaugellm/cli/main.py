@@ -25,6 +25,8 @@ CLI_GROUP = "gaugellm.cli"  # the same value as gaugellm.plugins.metadata.CLI_GR
 #: name -> (module:attribute, one-line help). The help is repeated here so that ``--help`` imports nothing.
 BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "backends": ("gaugellm.cli.backends:backends", "List, inspect and check installed backends."),
+    "run": ("gaugellm.cli.run:run", "Measure a backend under a load profile and write the report."),
+    "report": ("gaugellm.cli.report:report", "Render a saved run again: console tables, JSON, CSV or HTML."),
 }
 
 

@@ -1,0 +1,172 @@
+"""``gaugellm run``: measure a backend under a load profile and write the report.
+
+Only click is imported at module level: the runner, pydantic, rich and the plugin are imported inside the command,
+so that ``gaugellm --help`` and ``gaugellm run --help`` stay fast. Options given on the command line override the
+same options of ``--config FILE``; everything is then validated once, as a :class:`~gaugellm.runner.RunConfig`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["run"]
+
+_PROFILES = ("synchronous", "concurrent", "constant", "poisson", "throughput", "sweep")
+
+
+def _rates(values: tuple[str, ...]) -> list[float]:
+    rates: list[float] = []
+    for value in values:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    rates.append(float(part))
+                except ValueError:
+                    raise click.BadParameter(f"{part.strip()!r} is not a number", param_hint="--rate") from None
+    return rates
+
+
+def _backend_kwargs(text: str | None) -> dict[str, Any]:
+    if text is None:
+        return {}
+    from gaugellm.errors import BackendArgsError
+
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BackendArgsError(f"--backend-kwargs is not valid JSON: {exc.msg} at position {exc.pos}") from None
+    if not isinstance(loaded, dict):
+        raise BackendArgsError('--backend-kwargs must be a JSON object, e.g. \'{"target": "http://127.0.0.1:8000"}\'')
+    return loaded
+
+
+def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict[str, Any]:
+    """The config file's options, overridden by those given on the command line (``None``/empty: not given)."""
+    from gaugellm.runner.config import load_config_file
+
+    merged: dict[str, Any] = load_config_file(config_file) if config_file is not None else {}
+    backend_name = options.pop("backend")
+    kwargs = _backend_kwargs(options.pop("backend_kwargs"))
+    base = merged.get("backend")
+    backend: dict[str, Any] = dict(base) if isinstance(base, dict) else {}
+    if backend_name is not None and backend.get("type") not in (None, backend_name):
+        backend = {}  # another backend than the file's: its options do not apply
+    backend.update(kwargs)
+    if backend_name is not None:
+        backend["type"] = backend_name
+    if "type" not in backend:
+        from gaugellm.errors import RunConfigError
+
+        raise RunConfigError("which backend? give --backend NAME (see `gaugellm backends list`)")
+    merged["backend"] = backend
+    for key, value in options.items():
+        if value is None or value == () or value == []:
+            continue
+        merged[key] = list(value) if isinstance(value, tuple) else value
+    return merged
+
+
+@click.command(context_settings={"max_content_width": 110})
+@click.option("--backend", "-b", metavar="NAME", help="The backend to use (see `gaugellm backends list`).")
+@click.option(
+    "--backend-kwargs", metavar="JSON", help="The backend's args as a JSON object (see `gaugellm backends show NAME`)."
+)
+@click.option("--profile", "-p", type=click.Choice(_PROFILES), help="How requests are sent. [default: synchronous]")
+@click.option(
+    "--rate",
+    "-r",
+    multiple=True,
+    metavar="R",
+    help="Requests/s (constant, poisson; several, repeated or comma-separated: one stage each); sweep: how many rates.",
+)
+@click.option(
+    "--concurrency",
+    "-c",
+    type=int,
+    help="Parallel streams (concurrent); in-flight bound (throughput, sweep). [default for throughput: 128]",
+)
+@click.option(
+    "--data",
+    "-d",
+    metavar="SPEC|FILE",
+    help="Synthetic spec (prompt_tokens=256,output_tokens=128) or a .jsonl/.csv file. [default: 128/64 tokens]",
+)
+@click.option("--max-requests", "-n", type=int, help="Requests per stage (warm-up and cool-down included).")
+@click.option("--max-seconds", "-t", type=float, help="Seconds per stage (warm-up and cool-down included).")
+@click.option("--max-errors", type=float, help="Stop after N errors, or once the error rate exceeds F (0 < F < 1).")
+@click.option(
+    "--warmup",
+    metavar="N|F|Ts",
+    help="Left out of the results: N requests, a fraction F of the stage, or T seconds (5s).",
+)
+@click.option("--cooldown", metavar="N|F|Ts", help="Left out at the end of each stage, like --warmup.")
+@click.option("--tokenizer", metavar="PATH", help="A tokenizer.json (or a folder with one) for exact token counts.")
+@click.option("--seed", type=int, help="Seed for synthetic data and poisson arrivals. [default: 42]")
+@click.option(
+    "--output", "-o", multiple=True, metavar="FILE", help="Write the report here; .json, .csv or .html. Repeatable."
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A run config (JSON or YAML); command-line options override it.",
+)
+@click.option("--workers", "-w", type=int, help="Worker processes. [default: CPUs, capped by the backend and the plan]")
+@click.option("--no-records", is_flag=True, default=None, help="Leave per-request records out of the JSON report.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no tables; errors still print.")
+def run(config_file: Path | None, quiet: bool, no_records: bool | None, **options: Any) -> None:
+    """Measure a backend under load and write the report.
+
+    \b
+    Examples:
+      gaugellm run -b openai_http --backend-kwargs '{"target": "http://127.0.0.1:8000"}' -n 100 -o run.json
+      gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p constant -r 5,10,20 -t 60 --warmup 5s
+      gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p sweep -r 8 -t 30 -o sweep.html
+      gaugellm run --config run.yaml --max-seconds 10
+    """
+    import asyncio
+
+    from gaugellm.runner.config import RunConfig
+    from gaugellm.runner.session import execute_run
+
+    options["rate"] = _rates(options["rate"])
+    if no_records:
+        options["records"] = False
+    config = RunConfig.parse(build_config_dict(config_file, options))
+    from gaugellm.reports.writer import report_format
+
+    for target in config.output:
+        report_format(target)  # an unsupported extension fails before anything runs
+
+    interactive = sys.stdout.isatty() and not quiet
+    console = None
+    if not quiet:
+        from rich.console import Console
+
+        console = Console(soft_wrap=False)
+    if interactive:
+        from gaugellm.runner.progress import LiveProgress
+
+        assert console is not None
+        with LiveProgress(console) as live:
+            result = asyncio.run(execute_run(config, observer=live, raise_on_incomplete=False))
+    else:
+        from gaugellm.runner.progress import PlainProgress
+
+        observer = None if quiet else PlainProgress(sys.stdout)
+        result = asyncio.run(execute_run(config, observer=observer, raise_on_incomplete=False))
+
+    if console is not None and result.report.benchmarks:
+        from gaugellm.reports import render_console
+
+        render_console(result.report, console)
+    if not quiet:
+        for path in result.paths:
+            click.echo(f"wrote {path}")
+    if result.error is not None:
+        raise result.error

@@ -1,0 +1,154 @@
+"""What the runner and its workers say to each other.
+
+Commands go from the runner (main process) to one worker; events come back. All of them are small slotted
+dataclasses that pickle cheaply, because a distributed executor ships exactly these over its own transport: nothing
+here knows about pipes or processes.
+
+Work travels in batches (``Submit`` carries many items, ``Results`` many responses), so that the number of messages
+per second stays around tens per worker whatever the request rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gaugellm.backend.schemas import GenerationRequest, GenerationResponse
+
+__all__ = [
+    "BeginStage",
+    "Command",
+    "Drained",
+    "EndStage",
+    "Event",
+    "Ready",
+    "Results",
+    "Shutdown",
+    "StartupFailed",
+    "Stopped",
+    "Submit",
+    "WorkItem",
+    "WorkerLost",
+]
+
+
+@dataclass(slots=True)
+class WorkItem:
+    """One request for a worker to send.
+
+    ``scheduled_ns`` is the absolute ``perf_counter_ns`` time the profile wants it sent (rate profiles); ``None``
+    means "as soon as one of this worker's concurrency slots is free" (synchronous, concurrent, throughput).
+    ``index`` is the request's sequence number within its stage; responses come back paired with it.
+    """
+
+    index: int
+    request: GenerationRequest
+    scheduled_ns: int | None = None
+
+
+# -- commands: runner -> worker ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class BeginStage:
+    """Start a stage. Nothing is dispatched before ``start_ns``; ``concurrency`` bounds untimed items (slots)."""
+
+    stage_id: int
+    start_ns: int
+    concurrency: int | None
+
+
+@dataclass(slots=True)
+class Submit:
+    """More work for the current stage. Timed items may arrive in any order; untimed ones run first in, first out."""
+
+    stage_id: int
+    items: list[WorkItem]
+
+
+@dataclass(slots=True)
+class EndStage:
+    """Finish the stage: with ``cancel`` drop what was not sent and cancel what is in flight, else let it all run."""
+
+    stage_id: int
+    cancel: bool
+
+
+@dataclass(slots=True)
+class Shutdown:
+    """Leave: cancel anything left, call ``process_shutdown`` and exit."""
+
+
+Command = BeginStage | Submit | EndStage | Shutdown
+
+
+# -- events: worker -> runner -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Ready:
+    """The worker created its backend, started it and validated it."""
+
+    worker: int
+    pid: int
+    host: str
+    backend_info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class StartupFailed:
+    """Creating, starting or validating the backend failed.
+
+    ``error`` is the original exception when it survives a pickle round trip (so the runner can raise the very same
+    :class:`~gaugellm.errors.GaugeError`); ``message`` and ``error_type`` always describe it.
+    """
+
+    worker: int
+    error_type: str
+    message: str
+    is_user_error: bool
+    exit_code: int
+    error: BaseException | None = None
+    traceback: str = ""
+
+
+@dataclass(slots=True)
+class Results:
+    """A batch of finished responses, each paired with its item's index.
+
+    ``dispatched`` is how many of the stage's items this worker has handed to the backend so far: items of one worker
+    are dispatched in the order they would be sent, so the runner knows which ones may be in flight if it dies.
+    """
+
+    worker: int
+    stage_id: int
+    indexes: list[int]
+    responses: list[GenerationResponse]
+    dispatched: int
+
+
+@dataclass(slots=True)
+class Drained:
+    """Everything of the stage is finished or cancelled (after its last ``Results``); ``dropped`` were never sent."""
+
+    worker: int
+    stage_id: int
+    dropped: int
+
+
+@dataclass(slots=True)
+class Stopped:
+    """The worker shut its backend down and is about to exit."""
+
+    worker: int
+
+
+@dataclass(slots=True)
+class WorkerLost:
+    """Made up by the executor, not sent by a worker: the worker died or its channel broke."""
+
+    worker: int
+    reason: str
+
+
+Event = Ready | StartupFailed | Results | Drained | Stopped | WorkerLost

@@ -1,0 +1,78 @@
+"""The worker process of the local executor: a ``spawn``-ed interpreter running one :class:`WorkerRuntime`.
+
+The process receives a :class:`BackendSpec` (args, pickled, never a backend instance) and one end of a duplex pipe.
+Commands are read by a small thread that blocks on the pipe and hands each one to the event loop, so the loop never
+waits on the pipe; events are written from the loop. SIGINT is ignored here: a Ctrl-C on the terminal reaches
+every process of the group, and it is the runner that decides how the run ends (it cancels stages, collects what was
+measured and then shuts the workers down). If the runner disappears, the pipe's end-of-file shuts the worker down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import faulthandler
+import signal
+import threading
+from multiprocessing.connection import Connection
+
+from gaugellm.runner.executor.loader import BackendSpec
+from gaugellm.runner.executor.messages import Command, Event, Shutdown
+from gaugellm.runner.executor.worker import WorkerRuntime, startup_failure
+
+__all__ = ["worker_main"]
+
+
+def worker_main(worker: int, conn: Connection, spec: BackendSpec, use_uvloop: bool = False) -> None:
+    """Entry point of a worker process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints where a stuck worker is
+    if use_uvloop:
+        with contextlib.suppress(ImportError):
+            import uvloop  # type: ignore[import-not-found,unused-ignore]
+
+            uvloop.install()
+    try:
+        asyncio.run(_serve(worker, conn, spec))
+    finally:
+        conn.close()
+
+
+async def _serve(worker: int, conn: Connection, spec: BackendSpec) -> None:
+    runtime: WorkerRuntime | None = None
+
+    def emit(event: Event) -> None:
+        try:
+            conn.send(event)
+        except (OSError, ValueError):  # the runner is gone: nobody is left to report to
+            if runtime is not None:
+                runtime.handle(Shutdown())
+
+    runtime = WorkerRuntime(worker, spec, emit)
+    try:
+        ready = await runtime.start()
+    except Exception as exc:
+        emit(startup_failure(worker, exc))
+        await runtime.shutdown_backend()
+        return
+    emit(ready)
+
+    loop = asyncio.get_running_loop()
+    reader = threading.Thread(target=_read_commands, args=(conn, loop, runtime), name="commands", daemon=True)
+    reader.start()
+    await runtime.serve()
+
+
+def _read_commands(conn: Connection, loop: asyncio.AbstractEventLoop, runtime: WorkerRuntime) -> None:
+    while True:
+        try:
+            command: Command = conn.recv()
+        except (EOFError, OSError):
+            command = Shutdown()  # the runner went away
+        try:
+            loop.call_soon_threadsafe(runtime.handle, command)
+        except RuntimeError:  # the loop is closed: the worker is already on its way out
+            return
+        if isinstance(command, Shutdown):
+            return

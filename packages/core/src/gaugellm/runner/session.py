@@ -1,0 +1,225 @@
+"""One whole run, from a validated :class:`RunConfig` to report files: what ``gaugellm run`` does.
+
+Order matters for the user: everything that can be checked in this process (the config, the data set, the
+backend's limits) is checked before a worker starts, so mistakes cost milliseconds; then the workers start and
+validate the target; then the profile runs. Whatever happens after the workers were asked to start (a target that
+does not answer, Ctrl-C, a killed worker, too many errors), the report is written with what was measured, marked
+incomplete, and only then does the error surface: a :class:`~gaugellm.errors.GaugeError` with one readable line
+and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gaugellm.backend.base import Backend
+from gaugellm.errors import GaugeError, RunConfigError
+from gaugellm.runner.config import RunConfig
+from gaugellm.runner.engine import Engine, ProgressObserver, RequestSource, RunOutcome
+from gaugellm.runner.errors import RunIncompleteError, RunInterruptedError
+from gaugellm.runner.executor.base import Executor
+from gaugellm.runner.executor.loader import backend_spec
+from gaugellm.runner.scheduler.limits import StageLimits
+from gaugellm.runner.scheduler.profiles import Profile
+
+if TYPE_CHECKING:
+    from gaugellm.reports import RunReport
+
+__all__ = ["RunResult", "choose_workers", "execute_run"]
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the report (also written to ``paths``) and how the run went."""
+
+    report: RunReport
+    outcome: RunOutcome | None
+    paths: list[Path] = field(default_factory=list)
+    error: GaugeError | None = None  # raised by execute_run when raise_on_incomplete; kept here otherwise
+
+
+def usable_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def choose_workers(
+    requested: int | None,
+    *,
+    processes_limit: int | None,
+    profile: Profile,
+    limits: StageLimits,
+    backend_name: str,
+) -> int:
+    """How many worker processes: what was asked, else what the machine, the backend and the plan can use."""
+    if requested is not None:
+        if processes_limit is not None and requested > processes_limit:
+            raise RunConfigError(
+                f"--workers {requested} is more than backend {backend_name!r} allows ({processes_limit} processes)"
+            )
+        return requested
+    count = usable_cpus()
+    if processes_limit is not None:
+        count = min(count, processes_limit)
+    # More workers than the plan can keep busy only cost start-up time and memory.
+    if profile.kind != "sweep":
+        bounds = [stage.concurrency for stage in profile.stages if stage.concurrency is not None]
+        if bounds and len(bounds) == len(profile.stages):
+            count = min(count, max(bounds))
+    if limits.max_requests is not None:
+        count = min(count, limits.max_requests)
+    return max(1, count)
+
+
+@contextlib.contextmanager
+def _interrupts(engine: Engine) -> Iterator[None]:
+    """Ctrl-C or SIGTERM: stop the run and keep what was measured. A second Ctrl-C stops without waiting."""
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+
+    def on_signal(signum: signal.Signals) -> None:
+        name = "Ctrl-C" if signum == signal.SIGINT else signum.name
+        engine.request_stop("interrupted", f"interrupted by {name}")
+        loop.remove_signal_handler(signum)  # a second one falls through to the default: KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, on_signal, signum)
+            installed.append(signum)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            pass
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+async def execute_run(
+    config: RunConfig,
+    *,
+    executor: Executor | None = None,
+    source: RequestSource | None = None,
+    observer: ProgressObserver | None = None,
+    on_workers_ready: Callable[[int], None] | None = None,
+    handle_signals: bool = True,
+    raise_on_incomplete: bool = True,
+) -> RunResult:
+    """Run ``config`` and write its reports. Raises a ``GaugeError`` if it did not complete (after writing)."""
+    from gaugellm.metrics import BenchmarkAccumulator
+    from gaugellm.runner.executor.local import LocalExecutor
+    from gaugellm.runner.report import run_report
+
+    limits = config.limits()
+    profile = config.profile_plan()
+    data_description: dict[str, Any] | None = None
+    data_counting: str | None = None
+    if source is None:
+        from gaugellm.data import load_dataset
+
+        dataset = load_dataset(config.data, tokenizer=config.tokenizer, seed=config.seed)
+        source = dataset
+        data_description = dataset.description
+        data_counting = dataset.token_counting
+    spec = backend_spec(config.backend)
+    probe = Backend.create(config.backend)  # cheap by contract: no I/O, no heavy imports
+    workers = choose_workers(
+        config.workers,
+        processes_limit=probe.processes_limit,
+        profile=profile,
+        limits=limits,
+        backend_name=config.backend.type,
+    )
+    executor = executor if executor is not None else LocalExecutor()
+    backend_info: dict[str, Any] = _safe_info(probe)
+    outcome: RunOutcome | None = None
+    failure: GaugeError | None = None
+    # Workers boot in their own processes; meanwhile this one imports what it needs after the run.
+    starting = asyncio.ensure_future(executor.start(spec, workers))
+    await asyncio.sleep(0)  # let start() spawn the processes before the imports below take the CPU
+    _import_report_code()
+    try:
+        try:
+            started = await starting
+        except GaugeError as exc:
+            failure = exc
+        else:
+            if started and started[0].backend_info:
+                backend_info = dict(started[0].backend_info)
+            if on_workers_ready is not None:
+                on_workers_ready(len(started))
+            engine = Engine(
+                executor,
+                source,
+                limits,
+                sink_factory=lambda _spec: BenchmarkAccumulator(keep_records=config.records),
+                observer=observer,
+                requests_limit=probe.requests_limit,
+            )
+            with _interrupts(engine) if handle_signals else contextlib.nullcontext():
+                outcome = await engine.run(profile)
+    finally:
+        await executor.stop()
+
+    stages = outcome.stages if outcome is not None else []
+    complete = failure is None and outcome is not None and outcome.complete
+    error_text = str(failure) if failure is not None else (outcome.error if outcome is not None else None)
+    if complete and stages and not any(stage.ok for stage in stages) and any(stage.errors for stage in stages):
+        last = next(stage.last_error for stage in reversed(stages) if stage.last_error)
+        failure = RunIncompleteError(f"every request failed; last error: {last}")
+    report = run_report(
+        config=config.redacted(),
+        stages=stages,
+        backend_info=backend_info,
+        executor={"name": getattr(executor, "name", type(executor).__name__), "workers": workers},
+        data_description=data_description,
+        data_counting=data_counting,
+        complete=complete,
+        error=error_text if not complete else None,
+    )
+    from gaugellm.reports import write_report
+
+    paths = [write_report(report, Path(target)) for target in config.output]
+    if failure is None and outcome is not None and not outcome.complete:
+        message = outcome.error or outcome.stop_reason
+        if outcome.stop_reason == "interrupted":
+            failure = RunInterruptedError(f"{message}; what was measured was kept")
+        else:
+            failure = RunIncompleteError(message)
+    if failure is not None and paths and not isinstance(failure, RunInterruptedError | RunIncompleteError):
+        failure = _with_note(failure, paths)
+    elif failure is not None and paths:
+        failure = type(failure)(f"{failure} (report marked incomplete: {', '.join(str(p) for p in paths)})")
+    result = RunResult(report=report, outcome=outcome, paths=paths, error=failure)
+    if failure is not None and raise_on_incomplete:
+        raise failure
+    return result
+
+
+def _import_report_code() -> None:
+    import gaugellm.reports.json_format
+    import gaugellm.reports.models
+    import gaugellm.reports.writer  # noqa: F401
+
+
+def _with_note(error: GaugeError, paths: list[Path]) -> GaugeError:
+    """The original error (same type and exit status), its message noting where the incomplete report went."""
+    note = f" (report marked incomplete: {', '.join(str(p) for p in paths)})"
+    error.args = (f"{error}{note}",)
+    return error
+
+
+def _safe_info(backend: Backend[Any]) -> dict[str, Any]:
+    try:
+        return dict(backend.info)
+    except Exception:  # a backend whose info needs a started client: the worker's answer will replace it
+        return {"type": backend.args.type}

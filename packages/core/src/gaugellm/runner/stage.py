@@ -1,0 +1,383 @@
+"""One stage, run: feed its work to the workers, collect the results, decide when and how it ends.
+
+Feeding: rate stages send items up to :data:`LOOKAHEAD_S` ahead of their scheduled time, round-robin over the
+workers (each dispatches its own share at the absolute times); concurrency stages keep each worker's queue a little
+longer than its slots (:data:`MIN_BACKLOG`, or :data:`BACKLOG_S` of work at its pace), refilled as results return.
+
+Ending: ``max_requests`` lets every request finish; anything else (``max_seconds``, too many errors, a dead target,
+a dead worker, a stop request) cancels what is in flight, and cancelled requests are still counted. Every response
+that is neither warm-up nor cool-down goes to the stage's sink (the metrics accumulator).
+
+A worker that dies (``WorkerLost``) takes with it what it had not reported: the requests it may have had in flight
+become error records (``incomplete``), what it had not yet sent is dropped, and the run stops, marked incomplete.
+Requests it had finished but not yet reported (at most one result batch, ~50 ms) are lost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from gaugellm.backend.schemas import ErrorKind, GenerationResponse
+from gaugellm.runner.executor.messages import (
+    BeginStage,
+    Drained,
+    EndStage,
+    Event,
+    Results,
+    Submit,
+    WorkerLost,
+    WorkItem,
+)
+from gaugellm.runner.scheduler.stages import StageSpec
+
+if TYPE_CHECKING:
+    from gaugellm.runner.engine import Engine
+
+__all__ = [
+    "BACKLOG_S",
+    "DEAD_TARGET_ERRORS",
+    "LOOKAHEAD_S",
+    "MIN_BACKLOG",
+    "ResponseSink",
+    "StageOutcome",
+    "StageProgress",
+    "StageRun",
+]
+
+#: Rate stages send work this far ahead of its scheduled time, so that it is in the worker when it is due.
+LOOKAHEAD_S = 0.5
+#: A stage starts this long after it is announced, so that every worker has its first work before it is due.
+START_MARGIN_S = 0.05
+#: How often the loop looks at the clock when no event arrives (deadlines, feeding, progress).
+TICK_S = 0.05
+#: Extra queued items per worker beyond its slots, for concurrency stages: at least this many ...
+MIN_BACKLOG = 128
+#: ... and at least this many seconds of work at the pace the workers have been finishing requests (covers a
+#: result batch's round trip, so that a fast worker never waits for work).
+BACKLOG_S = 0.3
+#: This many connection errors in a row, with no success between them, means the target is gone.
+DEAD_TARGET_ERRORS = 10
+#: How long to wait for workers to report their cancelled requests before treating them as lost (the workers
+#: themselves give up on a backend that does not honour cancellation after a few seconds).
+DRAIN_TIMEOUT_S = 30.0
+#: Live progress is reported at most this often.
+PROGRESS_INTERVAL_S = 0.1
+
+
+class ResponseSink(Protocol):
+    """Where a stage's measured responses go (``gaugellm.metrics.BenchmarkAccumulator`` is one)."""
+
+    def add(self, response: GenerationResponse) -> None: ...
+
+
+@dataclass
+class StageProgress:
+    """A snapshot for live progress."""
+
+    spec: StageSpec
+    elapsed_s: float
+    finished: int
+    errors: int
+    in_flight: int
+    max_requests: int | None
+    max_seconds: float | None
+
+
+@dataclass
+class StageOutcome:
+    """How one stage went: its window, counts and why it stopped. The sink holds the metrics."""
+
+    spec: StageSpec
+    sink: ResponseSink
+    started_at: float  # unix time of the start
+    start_ns: int
+    end_ns: int = 0
+    measured_start_ns: int | None = None  # earliest dispatch of a measured request
+    measured_end_ns: int | None = None  # latest end of a measured request
+    stop_reason: str = ""
+    incomplete: bool = False
+    error: str | None = None
+    sent: int = 0
+    finished: int = 0
+    ok: int = 0
+    errors: int = 0
+    cancelled: int = 0
+    lost: int = 0
+    dropped: int = 0
+    excluded: int = 0
+    measured_ok: int = 0
+    prompt_sources: Counter[str] = field(default_factory=Counter)
+    output_sources: Counter[str] = field(default_factory=Counter)
+    last_error: str | None = None
+
+    @property
+    def window_ns(self) -> tuple[int, int]:
+        """The measurement window: from the first measured dispatch to the last measured end."""
+        start = self.measured_start_ns if self.measured_start_ns is not None else self.start_ns
+        end = self.measured_end_ns if self.measured_end_ns is not None else max(self.end_ns, start)
+        return start, end
+
+    @property
+    def request_rate(self) -> float | None:
+        """Successful measured requests per second over the window (what a sweep places its rates with)."""
+        start, end = self.window_ns
+        if end <= start or not self.measured_ok:
+            return None
+        return self.measured_ok / ((end - start) / 1e9)
+
+
+@dataclass(slots=True)
+class _Outstanding:
+    seq: int  # position among the items sent to that worker in this stage (= its dispatch order)
+    item: WorkItem
+
+
+class StageRun:
+    """The state of one running stage; :meth:`run` drives it to its end."""
+
+    def __init__(self, engine: Engine, spec: StageSpec, stage_id: int, shares: dict[int, int | None]) -> None:
+        self.engine = engine
+        self.spec = spec
+        self.stage_id = stage_id
+        self.shares = shares
+        self.limits = engine.limits
+        self.excluder = engine.limits.excluder()
+        self.start_ns = time.perf_counter_ns() + round(START_MARGIN_S * 1e9)
+        self.outcome = StageOutcome(
+            spec=spec, sink=engine.sink_factory(spec), started_at=time.time() + START_MARGIN_S, start_ns=self.start_ns
+        )
+        max_seconds = self.limits.max_seconds
+        self.deadline_ns = None if max_seconds is None else self.start_ns + round(max_seconds * 1e9)
+        self.planned = self.limits.max_requests
+        self.arrivals = spec.arrivals()
+        self.next_offset = next(self.arrivals) if self.arrivals is not None else None
+        self.outstanding: dict[int, dict[int, _Outstanding]] = {worker: {} for worker in shares}
+        self.sent_to: dict[int, int] = dict.fromkeys(shares, 0)
+        self.dispatched: dict[int, int] = dict.fromkeys(shares, 0)
+        self.draining: set[int] = set()  # workers asked to end the stage that have not said Drained yet
+        self.ending = False
+        self.drain_deadline = 0.0
+        self.round_robin = 0
+        self.connect_streak = 0
+        self.returned = 0
+        self.last_progress = 0.0
+
+    # -- the loop ---------------------------------------------------------------------------------------------
+
+    async def run(self) -> StageOutcome:
+        executor = self.engine.executor
+        for worker, share in self.shares.items():
+            executor.send(worker, BeginStage(self.stage_id, self.start_ns, share))
+        while True:
+            now = time.perf_counter_ns()
+            if not self.ending:
+                self._decide(now)
+            if self.ending and not self.draining:
+                break
+            if self.ending and time.monotonic() > self.drain_deadline:
+                for worker in list(self.draining):
+                    self._lose(
+                        worker, f"worker {worker} did not report its cancelled requests in {DRAIN_TIMEOUT_S:.0f} s"
+                    )
+                break
+            self._report_progress(now)
+            timeout = TICK_S
+            if self.deadline_ns is not None and not self.ending:
+                timeout = max(0.0, min(timeout, (self.deadline_ns - time.perf_counter_ns()) / 1e9))
+            event = await executor.next_event(timeout)
+            if event is not None:
+                self._handle(event)
+        self.outcome.end_ns = time.perf_counter_ns()
+        return self.outcome
+
+    def _decide(self, now: int) -> None:
+        """Stop, or send more work."""
+        engine = self.engine
+        if engine.stop_reason is not None:
+            self._end(cancel=True, reason=engine.stop_reason, error=engine.stop_message)
+        elif self.deadline_ns is not None and now >= self.deadline_ns:
+            self._end(cancel=True, reason="max_seconds")
+        else:
+            self._feed(now)
+            all_sent = self.planned is not None and self.outcome.sent >= self.planned
+            if all_sent and not any(self.outstanding.values()):
+                self._end(cancel=False, reason="max_requests")
+
+    def _handle(self, event: Event) -> None:
+        if isinstance(event, Results):
+            self._on_results(event)
+        elif isinstance(event, Drained):
+            if event.stage_id == self.stage_id:
+                self.outcome.dropped += event.dropped
+                self.draining.discard(event.worker)
+                # What a drained worker still "has" was never sent (e.g. refills that crossed EndStage).
+                self.outcome.dropped += len(self.outstanding.get(event.worker, {}))
+                self.outstanding[event.worker] = {}
+        elif isinstance(event, WorkerLost) and event.worker in self.engine.alive:
+            self._lose(event.worker, event.reason)
+            self._end(cancel=True, reason="worker_lost", error=event.reason)
+
+    # -- feeding ----------------------------------------------------------------------------------------------
+
+    def _more(self) -> bool:
+        return self.planned is None or self.outcome.sent < self.planned
+
+    def _new_item(self, scheduled_ns: int | None) -> WorkItem:
+        index = self.outcome.sent
+        self.outcome.sent += 1
+        return WorkItem(index=index, request=self.engine.next_request(), scheduled_ns=scheduled_ns)
+
+    def _feed(self, now: int) -> None:
+        batches: dict[int, list[WorkItem]] = {}
+        workers = [w for w in self.shares if w in self.engine.alive]
+        if not workers:
+            return
+        if self.arrivals is not None:
+            horizon = now + round(LOOKAHEAD_S * 1e9)
+            while self.next_offset is not None and self._more():
+                scheduled = self.start_ns + self.next_offset
+                if scheduled > horizon or (self.deadline_ns is not None and scheduled >= self.deadline_ns):
+                    break
+                worker = workers[self.round_robin % len(workers)]
+                self.round_robin += 1
+                batches.setdefault(worker, []).append(self._new_item(scheduled))
+                self.next_offset = next(self.arrivals)
+        else:
+            # One item at a time to each worker below its target, so that a capped total is shared evenly.
+            elapsed_s = max(1e-3, (now - self.start_ns) / 1e9)
+            backlog = max(MIN_BACKLOG, round(self.returned / len(workers) / elapsed_s * BACKLOG_S))
+            hungry = list(workers)
+            while hungry and self._more():
+                for worker in list(hungry):
+                    share = self.shares[worker] or 1
+                    queued = len(self.outstanding[worker]) + len(batches.get(worker, ()))
+                    if queued >= share + max(share, backlog):
+                        hungry.remove(worker)
+                    elif self._more():
+                        batches.setdefault(worker, []).append(self._new_item(None))
+        for worker, items in batches.items():
+            mine = self.outstanding[worker]
+            for item in items:
+                mine[item.index] = _Outstanding(self.sent_to[worker], item)
+                self.sent_to[worker] += 1
+            self.engine.executor.send(worker, Submit(self.stage_id, items))
+
+    # -- results ----------------------------------------------------------------------------------------------
+
+    def _on_results(self, event: Results) -> None:
+        if event.stage_id != self.stage_id or event.worker not in self.outstanding:
+            return
+        self.dispatched[event.worker] = event.dispatched
+        self.returned += len(event.responses)
+        mine = self.outstanding[event.worker]
+        for index, response in zip(event.indexes, event.responses, strict=True):
+            mine.pop(index, None)
+            self._record(response, index)
+        if self.ending:
+            return
+        outcome, errors = self.outcome, self.limits.errors
+        if errors.exceeded(outcome.errors, outcome.finished):
+            message = f"stopped after {outcome.errors} errors ({errors.describe()} allowed); last: {outcome.last_error}"
+            self.engine.stop("max_errors", message)
+            self._end(cancel=True, reason="max_errors", error=message)
+        elif self.connect_streak >= DEAD_TARGET_ERRORS:
+            message = f"the target stopped answering: {outcome.last_error}"
+            self.engine.stop("target_unreachable", message)
+            self._end(cancel=True, reason="target_unreachable", error=message)
+
+    def _record(self, response: GenerationResponse, index: int) -> None:
+        outcome = self.outcome
+        outcome.finished += 1
+        error = response.error
+        if error is None:
+            outcome.ok += 1
+            self.connect_streak = 0
+        elif error.kind is ErrorKind.CANCELLED:
+            outcome.cancelled += 1
+        else:
+            outcome.errors += 1
+            outcome.last_error = f"{error.kind.value}: {error.message}"
+            self.connect_streak = self.connect_streak + 1 if error.kind is ErrorKind.CONNECT else 0
+        scheduled = response.scheduled_ns if response.scheduled_ns is not None else self.start_ns
+        if self.excluder.excluded(index, scheduled - self.start_ns):
+            outcome.excluded += 1
+            return
+        outcome.sink.add(response)
+        if error is None:
+            outcome.measured_ok += 1
+            outcome.prompt_sources[response.prompt_tokens_source] += 1
+            outcome.output_sources[response.output_tokens_source] += 1
+        began = response.dispatched_ns if response.dispatched_ns is not None else scheduled
+        if outcome.measured_start_ns is None or began < outcome.measured_start_ns:
+            outcome.measured_start_ns = began
+        ended = response.ended_ns if response.ended_ns is not None else began
+        if outcome.measured_end_ns is None or ended > outcome.measured_end_ns:
+            outcome.measured_end_ns = ended
+
+    # -- ending -----------------------------------------------------------------------------------------------
+
+    def _end(self, *, cancel: bool, reason: str, error: str | None = None) -> None:
+        if self.ending:
+            return
+        self.ending = True
+        outcome = self.outcome
+        outcome.stop_reason = reason
+        if cancel and reason != "max_seconds":
+            outcome.incomplete = True
+        if error is not None and outcome.error is None:
+            outcome.error = error
+        self.drain_deadline = time.monotonic() + DRAIN_TIMEOUT_S
+        for worker in self.shares:
+            if worker in self.engine.alive:
+                self.draining.add(worker)
+                self.engine.executor.send(worker, EndStage(self.stage_id, cancel))
+
+    def _lose(self, worker: int, reason: str) -> None:
+        self.engine.alive.discard(worker)
+        self.draining.discard(worker)
+        lost_at = time.perf_counter_ns()
+        # Items go out in the order they were sent, so what may have been in flight is: everything the worker said
+        # it dispatched, every timed item already due, and for slot-bound work the oldest items filling its slots
+        # (a busy worker keeps every slot taken).
+        slots = self.shares.get(worker) or 0
+        for position, entry in enumerate(self.outstanding.pop(worker, {}).values()):
+            item = entry.item
+            maybe_sent = (
+                entry.seq < self.dispatched.get(worker, 0)
+                or (item.scheduled_ns is not None and item.scheduled_ns <= lost_at)
+                or (item.scheduled_ns is None and position < slots)
+            )
+            if not maybe_sent:
+                self.outcome.dropped += 1
+                continue
+            response = GenerationResponse(request_id=item.request.request_id, scheduled_ns=item.scheduled_ns)
+            response.fail(ErrorKind.INCOMPLETE, f"lost in flight: {reason}")
+            response.finish(at_ns=lost_at)
+            self.outcome.lost += 1
+            self._record(response, item.index)
+        self.outstanding[worker] = {}
+        self.engine.stop("worker_lost", reason)
+        self.outcome.incomplete = True
+        self.outcome.error = self.outcome.error or reason
+
+    # -- progress ---------------------------------------------------------------------------------------------
+
+    def _report_progress(self, now: int) -> None:
+        observer = self.engine.observer
+        if observer is None or time.monotonic() - self.last_progress < PROGRESS_INTERVAL_S:
+            return
+        self.last_progress = time.monotonic()
+        observer.progress(
+            StageProgress(
+                spec=self.spec,
+                elapsed_s=max(0.0, (now - self.start_ns) / 1e9),
+                finished=self.outcome.finished,
+                errors=self.outcome.errors,
+                in_flight=max(0, sum(self.dispatched.values()) - self.returned),
+                max_requests=self.planned,
+                max_seconds=self.limits.max_seconds,
+            )
+        )
