@@ -6,14 +6,11 @@ The JSON report is the source of truth, so a run measured once can be rendered a
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 __all__ = ["report"]
-
-_PIPED_WIDTH = 200
 
 
 @click.command()
@@ -36,13 +33,10 @@ def report(file: Path, outputs: tuple[Path, ...], quiet: bool) -> None:
         report_format(output)  # an unsupported extension fails before anything is written
     loaded = load_report(file)
     if not quiet:
-        from rich.console import Console
-
         from gaugellm.reports import render_console
+        from gaugellm.reports.console import make_console
 
-        # Piped to a file or another program, a table squeezed into 80 columns helps nobody: print it whole.
-        width = None if sys.stdout.isatty() else _PIPED_WIDTH
-        render_console(loaded, Console(soft_wrap=False, width=width))
+        render_console(loaded, make_console())
     for output in outputs:
         written = write_report(loaded, output)
         click.echo(f"wrote {written}")

@@ -146,9 +146,9 @@ def run(config_file: Path | None, quiet: bool, no_records: bool | None, **option
     interactive = sys.stdout.isatty() and not quiet
     console = None
     if not quiet:
-        from rich.console import Console
+        from gaugellm.reports.console import make_console
 
-        console = Console(soft_wrap=False)
+        console = make_console()
     if interactive:
         from gaugellm.runner.progress import LiveProgress
 

@@ -14,7 +14,7 @@ from gaugellm.reports.models import BenchmarkReport, RunReport
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["format_ms", "format_rate", "render_console"]
+__all__ = ["format_ms", "format_rate", "make_console", "render_console"]
 
 
 def format_ms(value: float | None) -> str:
@@ -40,6 +40,19 @@ def format_rate(value: float | None) -> str:
 
 def _pair(distribution: Distribution) -> tuple[str, str]:
     return format_ms(distribution.p50), format_ms(distribution.p99)
+
+
+#: width of the tables when stdout is not a terminal: a file or a pipe gets the whole table, never a squeezed one
+PIPED_WIDTH = 160
+
+
+def make_console() -> Console:
+    """The console reports print on: the terminal's width, or :data:`PIPED_WIDTH` when stdout is not a terminal."""
+    import sys
+
+    from rich.console import Console
+
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else PIPED_WIDTH)
 
 
 #: (header, justification) of the wide table; the narrow layout uses the same names as row labels.
