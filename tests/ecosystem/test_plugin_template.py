@@ -33,6 +33,28 @@ def test_generated_plugin_passes_its_conformance_tests_from_a_wheel(tmp_path, wh
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "12 passed, 1 skipped" in tests.stdout, tests.stdout
 
+    # And the stock runner drives it.
+    report_file = tmp_path / "acme.json"
+    measured = env.gaugellm(
+        "run",
+        "--backend",
+        "acme_llm",
+        "--profile",
+        "concurrent",
+        "--concurrency",
+        "4",
+        "--max-requests",
+        "20",
+        "--data",
+        "prompt_tokens=16,output_tokens=8",
+        "--output",
+        str(report_file),
+    )
+    assert measured.returncode == 0, measured.stdout + measured.stderr
+    report = json.loads(report_file.read_text())
+    assert report["complete"] is True
+    assert report["benchmarks"][0]["metrics"]["requests"]["successful"] == 20
+
 
 def test_new_refuses_bad_names_and_existing_folders(tmp_path, wheelhouse):
     env = VirtualEnv(tmp_path / "venv", wheelhouse)
