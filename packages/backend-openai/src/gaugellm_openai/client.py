@@ -32,7 +32,7 @@ from gaugellm_openai.redact import Redactor
 from gaugellm_openai.sse import SSEDecoder
 from gaugellm_openai.stream import ChunkConsumer, StreamFailure, error_message, record_completion
 
-__all__ = ["OpenAIClient", "build_http_client", "classify_http_error"]
+__all__ = ["LazyCAContext", "OpenAIClient", "build_http_client", "classify_http_error", "tls_context"]
 
 _ERROR_BODY_LIMIT = 16_384  # bytes of an error body worth reading: enough for any message, bounded for a bad server
 _MESSAGE_LIMIT = 500
@@ -56,7 +56,9 @@ def build_http_client(args: OpenAIHTTPBackendArgs) -> httpx.AsyncClient:
     if args.http2 and importlib.util.find_spec("h2") is None:
         # httpx would only fail at the first HTTP/2 connection, as a confusing per-request error
         raise BackendUnavailableError(f"http2=true needs the h2 package: {_HTTP2_FIX}")
-    verify: bool | ssl.SSLContext = args.verify if isinstance(args.verify, bool) else _ca_bundle(args.verify)
+    # One TLS context for the whole client, shared by every pool shard: httpx would otherwise build one per
+    # transport, loading the CA bundle each time (20-30 ms with the event loop blocked), even for http:// targets.
+    verify = tls_context(args.verify)
     timeout = httpx.Timeout(connect=args.connect_timeout, read=args.read_timeout, write=args.connect_timeout, pool=None)
     try:
         transport: httpx.AsyncBaseTransport
@@ -87,6 +89,50 @@ def build_http_client(args: OpenAIHTTPBackendArgs) -> httpx.AsyncClient:
         )
     except ImportError as exc:  # an httpx that checks for h2 itself
         raise BackendUnavailableError(f"http2=true needs the h2 package: {_HTTP2_FIX} ({exc})") from None
+
+
+class LazyCAContext(ssl.SSLContext):
+    """A verifying client context that loads its CA certificates only when a TLS connection is first made.
+
+    Loading the default CA bundle takes 20-30 ms; a worker that only ever talks plain HTTP never pays it, and one
+    that talks TLS pays it once (at the readiness check, before the run). The certificates are those httpx would
+    use with ``verify=True``: ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` when set, else certifi's bundle.
+    """
+
+    _cas_loaded = False
+
+    def _load_cas(self) -> None:
+        if self._cas_loaded:
+            return
+        self._cas_loaded = True
+        if os.environ.get("SSL_CERT_FILE"):
+            self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
+        elif os.environ.get("SSL_CERT_DIR"):
+            self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
+        else:
+            import certifi  # an httpx dependency
+
+            self.load_verify_locations(cafile=certifi.where())
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        self._load_cas()
+        return super().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        self._load_cas()
+        return super().wrap_bio(*args, **kwargs)
+
+
+def tls_context(verify: bool | str) -> ssl.SSLContext:
+    """The one TLS context of a worker's client, as ``verify`` says (cheap to build: see :class:`LazyCAContext`)."""
+    if isinstance(verify, str):
+        return _ca_bundle(verify)
+    if verify:
+        return LazyCAContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names, like httpx's default
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def _ca_bundle(path: str) -> ssl.SSLContext:
