@@ -157,7 +157,8 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, *, start_timeout_s: float = 300.0, use_uvloop: bool = False) -> None:
+    def __init__(self, *, start_timeout_s: float = 300.0, use_uvloop: bool | None = None) -> None:
+        """``use_uvloop``: ``None`` runs workers on uvloop where installed unless ``GAUGELLM_UVLOOP=0``."""
         self.start_timeout_s = start_timeout_s
         self.use_uvloop = use_uvloop
         self._handles: list[_WorkerHandle] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import faulthandler
+import os
 import signal
 import threading
 from multiprocessing.connection import Connection
@@ -20,21 +21,37 @@ from gaugellm.runner.executor.loader import BackendSpec
 from gaugellm.runner.executor.messages import Command, Event, Shutdown
 from gaugellm.runner.executor.worker import WorkerRuntime, startup_failure
 
-__all__ = ["worker_main"]
+__all__ = ["UVLOOP_ENV", "uvloop_wanted", "worker_main"]
 
 
-def worker_main(worker: int, conn: Connection, spec: BackendSpec, use_uvloop: bool = False) -> None:
-    """Entry point of a worker process."""
+#: ``0`` (or ``false``, ``no``, ``off``): workers run on asyncio's own event loop even where uvloop is installed.
+UVLOOP_ENV = "GAUGELLM_UVLOOP"
+
+
+def uvloop_wanted(use_uvloop: bool | None) -> bool:
+    """``True``/``False`` as given; ``None`` (the default): yes, unless ``GAUGELLM_UVLOOP`` says no."""
+    if use_uvloop is not None:
+        return use_uvloop
+    return os.environ.get(UVLOOP_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def worker_main(worker: int, conn: Connection, spec: BackendSpec, use_uvloop: bool | None = None) -> None:
+    """Entry point of a worker process.
+
+    The event loop is uvloop's where it is installed (``gaugellm[uvloop]``) and wanted (see :func:`uvloop_wanted`):
+    a worker is mostly event-loop overhead per network read, which uvloop roughly halves. Otherwise asyncio's.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints where a stuck worker is
-    if use_uvloop:
-        with contextlib.suppress(ImportError):
-            import uvloop  # type: ignore[import-not-found,unused-ignore]
-
-            uvloop.install()
     try:
-        asyncio.run(_serve(worker, conn, spec))
+        run = asyncio.run
+        if uvloop_wanted(use_uvloop):
+            with contextlib.suppress(ImportError):
+                import uvloop  # type: ignore[import-not-found,unused-ignore]
+
+                run = uvloop.run
+        run(_serve(worker, conn, spec))
     finally:
         conn.close()
 
