@@ -60,7 +60,7 @@ async def test_all_shards_share_one_context_and_no_bundle_is_loaded(
 
 async def test_plain_http_requests_never_load_the_ca_bundle(harness: Harness, start_server: StartServer) -> None:
     server = start_server(output_tokens="2")
-    backend = await harness.backend(server.url)
+    backend = await harness.backend(server.url, stream=False)  # whole responses go through httpx's pool
     responses = await asyncio.gather(*(harness.run(backend, request_id=str(n)) for n in range(40)))
     assert all(response.ok for response in responses)
     client = backend._client

@@ -11,11 +11,14 @@ the stream is closed (which drops the connection, so the server sees the client 
 from __future__ import annotations
 
 import asyncio
+import http
 import importlib.util
 import json
 import os
+import re
 import ssl
 import time
+import urllib.request
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,6 +29,7 @@ from gaugellm import ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm.errors import BackendUnavailableError
 from gaugellm_openai import __version__
 from gaugellm_openai.args import OpenAIHTTPBackendArgs
+from gaugellm_openai.h1 import H1Client, H1Origin, HTTPFailure, Reply
 from gaugellm_openai.payloads import build_body, encode_body
 from gaugellm_openai.pool import ShardedTransport
 from gaugellm_openai.redact import Redactor
@@ -36,14 +40,15 @@ __all__ = ["LazyCAContext", "OpenAIClient", "build_http_client", "classify_http_
 
 _ERROR_BODY_LIMIT = 16_384  # bytes of an error body worth reading: enough for any message, bounded for a bad server
 _MESSAGE_LIMIT = 500
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an HTTP header name
 _HTTP2_FIX = "pip install 'gaugellm-backend-openai[http2]'"
 _KEEPALIVE_EXPIRY_S = (
     4.0  # below uvicorn's (vLLM's) 5 s keep-alive, so that a pooled connection is not reused as it closes
 )
 
 
-def build_http_client(args: OpenAIHTTPBackendArgs) -> httpx.AsyncClient:
-    """The worker's client: connection pool, timeouts, TLS and headers (credentials included) as the args say."""
+def request_headers(args: OpenAIHTTPBackendArgs) -> dict[str, str]:
+    """The headers every request carries (credentials included); the args' own headers win over the defaults."""
     headers = {
         "User-Agent": f"gaugellm-backend-openai/{__version__}",
         "Content-Type": "application/json",
@@ -52,13 +57,21 @@ def build_http_client(args: OpenAIHTTPBackendArgs) -> httpx.AsyncClient:
     if args.api_key is not None:
         headers["Authorization"] = "Bearer " + args.api_key.get_secret_value()
     for name, value in args.headers.items():
+        for default in [key for key in headers if key.lower() == name.lower()]:
+            del headers[default]
         headers[name] = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return headers
+
+
+def build_http_client(args: OpenAIHTTPBackendArgs, verify: ssl.SSLContext | None = None) -> httpx.AsyncClient:
+    """The worker's client: connection pool, timeouts, TLS and headers (credentials included) as the args say."""
+    headers = request_headers(args)
     if args.http2 and importlib.util.find_spec("h2") is None:
         # httpx would only fail at the first HTTP/2 connection, as a confusing per-request error
         raise BackendUnavailableError(f"http2=true needs the h2 package: {_HTTP2_FIX}")
     # One TLS context for the whole client, shared by every pool shard: httpx would otherwise build one per
     # transport, loading the CA bundle each time (20-30 ms with the event loop blocked), even for http:// targets.
-    verify = tls_context(args.verify)
+    verify = verify if verify is not None else tls_context(args.verify)
     timeout = httpx.Timeout(connect=args.connect_timeout, read=args.read_timeout, write=args.connect_timeout, pool=None)
     try:
         transport: httpx.AsyncBaseTransport
@@ -179,6 +192,51 @@ def _body(http_response: httpx.Response) -> AsyncIterator[bytes]:
     return stream.__aiter__()
 
 
+def fast_path_reason(args: OpenAIHTTPBackendArgs) -> str | None:
+    """Why streamed requests cannot take the lean HTTP/1.1 client (:mod:`gaugellm_openai.h1`), or ``None``."""
+    if args.http2:
+        return "http2"
+    if args.max_connections is not None:
+        return "max_connections (an exact limit queues in httpx's pool)"
+    if args.follow_redirects:
+        return "follow_redirects"
+    if os.environ.get("GAUGELLM_OPENAI_HTTPX", "").strip().lower() in ("1", "true", "yes", "on"):
+        return "GAUGELLM_OPENAI_HTTPX is set"
+    url = httpx.URL(args.base_url)
+    proxies = urllib.request.getproxies_environment()
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # public, not in typeshed
+    if (proxies.get(url.scheme) or proxies.get("all")) and not bypass(url.host, proxies):
+        return "a proxy is configured in the environment"
+    for name, value in request_headers(args).items():
+        if not _TOKEN.fullmatch(name) or not value.isascii() or any(char in value for char in "\r\n\0"):
+            return f"the header {name!r} is not a plain HTTP/1.1 header"
+    return None
+
+
+def build_h1_client(args: OpenAIHTTPBackendArgs, url: httpx.URL, verify: ssl.SSLContext) -> tuple[H1Client, bytes]:
+    """The lean client for streamed requests to ``url``, and the head its requests start with (up to the length)."""
+    origin = H1Origin(
+        host=url.raw_host.decode("ascii"),
+        port=url.port or (443 if url.scheme == "https" else 80),
+        ssl_context=verify if url.scheme == "https" else None,
+        connect_timeout=args.connect_timeout,
+        read_timeout=args.read_timeout,
+        keepalive_expiry=_KEEPALIVE_EXPIRY_S,
+        error_body_limit=_ERROR_BODY_LIMIT,
+    )
+    if origin.ssl_context is not None:
+        origin.ssl_context.set_alpn_protocols(["http/1.1"])
+    headers = {"Host": url.netloc.decode("ascii"), "Accept": "*/*", "Connection": "keep-alive"}
+    for name, value in request_headers(args).items():
+        for default in [key for key in headers if key.lower() == name.lower()]:
+            del headers[default]
+        headers[name] = value
+    lines = [f"POST {url.raw_path.decode('ascii')} HTTP/1.1"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    head = ("\r\n".join(lines) + "\r\nContent-Length: ").encode("latin-1")
+    return H1Client(origin), head
+
+
 class _DispatchStamp:
     """An httpx trace hook that stamps ``dispatched_ns`` when the request has really left.
 
@@ -203,6 +261,25 @@ class _DispatchStamp:
             self._response.dispatched_ns = time.perf_counter_ns()
 
 
+def describe_status(status_code: int, reason: str, location: str | None, body: bytes | bytearray) -> str:
+    """``HTTP 404 Not Found: <the server's own message>``, from whatever error body shape the server uses."""
+    if not reason:
+        try:
+            reason = http.HTTPStatus(status_code).phrase
+        except ValueError:
+            reason = ""
+    status = f"HTTP {status_code} {reason}".rstrip()
+    if 300 <= status_code < 400:
+        return f"{status}: redirected to {location or '?'} (set follow_redirects=true to follow)"
+    text = bytes(body[:_ERROR_BODY_LIMIT]).decode("utf-8", "replace").strip()
+    try:
+        message, _ = error_message(json.loads(text))
+    except ValueError:
+        message = None
+    detail = message if message is not None else text
+    return f"{status}: {detail}" if detail else status
+
+
 def _clip(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 3] + "..."
@@ -214,16 +291,25 @@ class OpenAIClient:
     def __init__(self, args: OpenAIHTTPBackendArgs) -> None:
         self._args = args
         self._redact = Redactor(args)
-        self._http = build_http_client(args)
+        verify = tls_context(args.verify)
+        self._http = build_http_client(args, verify)
         # an absolute URL, parsed once: httpx would otherwise parse and merge the path with base_url per request
         self._path = httpx.URL(args.base_url + args.route("chat_completions" if args.is_chat else "completions"))
         self._chat = args.is_chat
+        # streamed requests take the lean HTTP/1.1 client where nothing needs httpx (see fast_path_reason)
+        self._h1: H1Client | None = None
+        self._h1_head = b""
+        self.fast_path_reason = fast_path_reason(args)
+        if self.fast_path_reason is None:
+            self._h1, self._h1_head = build_h1_client(args, self._path, verify)
 
     @property
     def closed(self) -> bool:
         return self._http.is_closed
 
     async def aclose(self) -> None:
+        if self._h1 is not None:
+            await self._h1.aclose()
         if not self._http.is_closed:
             await self._http.aclose()
 
@@ -241,6 +327,14 @@ class OpenAIClient:
                 response.mark_dispatched()
             if not stream:
                 await self._resolve_whole(request, response, content, {"trace": _DispatchStamp(response)})
+                return
+            if self._h1 is not None:
+                reply = await self._stream_h1(content, consumer, response)
+                if reply.status >= 300:
+                    message = describe_status(reply.status, reply.reason, reply.headers.get("location"), reply.body)
+                    self._fail(response, ErrorKind.HTTP_STATUS, message, reply.status)
+                    return
+                self._end_stream(request, response, consumer)
                 return
             trace = {"trace": _DispatchStamp(response)}
             async with self._http.stream("POST", self._path, content=content, extensions=trace) as http_response:
@@ -260,14 +354,11 @@ class OpenAIClient:
                 last = decoder.close()
                 if last:
                     feed(last, time.perf_counter_ns())
-            if not consumer.done:
-                if consumer.finish_reason is None:
-                    raise StreamFailure(
-                        ErrorKind.INCOMPLETE, "the stream ended before [DONE] and before any finish_reason"
-                    )
-                response.extras["missing_done"] = True  # a server that ends its body without [DONE]: accepted
-            consumer.finalise(request)
-            response.finish(consumer.finish_reason)
+            self._end_stream(request, response, consumer)
+        except HTTPFailure as failure:
+            self._fail(response, failure.kind, failure.message)
+            if failure.in_body:
+                consumer.finalise(request)
         except StreamFailure as failure:
             self._fail(response, failure.kind, failure.message, failure.status_code)
             consumer.finalise(request)
@@ -283,6 +374,37 @@ class OpenAIClient:
             raise
         except Exception as exc:  # a bug here must cost one request, not the worker
             self._fail(response, ErrorKind.BACKEND, f"{type(exc).__name__}: {exc}")
+
+    async def _stream_h1(self, content: bytes, consumer: ChunkConsumer, response: GenerationResponse) -> Reply:
+        """Stream one request through the lean client: events are decoded and recorded in its read callback."""
+        assert self._h1 is not None
+        decoder = SSEDecoder()
+        decode = decoder.feed
+        feed = consumer.feed
+
+        def on_body(data: bytes, at_ns: int) -> None:
+            events = decode(data)
+            if events:
+                feed(events, at_ns)
+
+        def on_sent(at_ns: int) -> None:
+            response.dispatched_ns = at_ns
+
+        reply = await self._h1.request(b"%s%d\r\n\r\n%s" % (self._h1_head, len(content), content), on_body, on_sent)
+        if reply.status < 300:
+            last = decoder.close()
+            if last:
+                feed(last, time.perf_counter_ns())
+        return reply
+
+    @staticmethod
+    def _end_stream(request: GenerationRequest, response: GenerationResponse, consumer: ChunkConsumer) -> None:
+        if not consumer.done:
+            if consumer.finish_reason is None:
+                raise StreamFailure(ErrorKind.INCOMPLETE, "the stream ended before [DONE] and before any finish_reason")
+            response.extras["missing_done"] = True  # a server that ends its body without [DONE]: accepted
+        consumer.finalise(request)
+        response.finish(consumer.finish_reason)
 
     async def _resolve_whole(
         self, request: GenerationRequest, response: GenerationResponse, content: bytes, extensions: dict[str, Any]
@@ -305,25 +427,17 @@ class OpenAIClient:
 
     async def _status_message(self, http_response: httpx.Response) -> str:
         """``HTTP 404 Not Found: <the server's own message>``, from whatever error body shape the server uses."""
-        status = f"HTTP {http_response.status_code} {http_response.reason_phrase}".rstrip()
-        if 300 <= http_response.status_code < 400:
-            location = http_response.headers.get("location", "?")
-            return f"{status}: redirected to {location} (set follow_redirects=true to follow)"
         body = bytearray()
-        try:
-            async for part in http_response.aiter_bytes():
-                body += part
-                if len(body) >= _ERROR_BODY_LIMIT:
-                    break
-        except httpx.HTTPError:
-            pass  # the status is the error; a body we could not read adds nothing
-        text = body.decode("utf-8", "replace").strip()
-        try:
-            message, _ = error_message(json.loads(text))
-        except ValueError:
-            message = None
-        detail = message if message is not None else text
-        return f"{status}: {detail}" if detail else status
+        if not 300 <= http_response.status_code < 400:
+            try:
+                async for part in http_response.aiter_bytes():
+                    body += part
+                    if len(body) >= _ERROR_BODY_LIMIT:
+                        break
+            except httpx.HTTPError:
+                pass  # the status is the error; a body we could not read adds nothing
+        location = http_response.headers.get("location")
+        return describe_status(http_response.status_code, http_response.reason_phrase, location, body)
 
     # -- readiness and models ----------------------------------------------------------------------------------
 
