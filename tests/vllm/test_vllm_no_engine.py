@@ -7,11 +7,14 @@ None of this needs vLLM, torch or transformers; it runs in the default hatch env
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import textwrap
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +24,9 @@ from gaugellm import BackendArgs, ErrorKind, GenerationRequest, GenerationRespon
 from gaugellm.errors import BackendArgsError, BackendUnavailableError
 from gaugellm_vllm.args import VLLMBackendArgs
 from gaugellm_vllm.backend import VLLMBackend
-from gaugellm_vllm.engine import check_engine_keys
+from gaugellm_vllm.engine import _children_allowed, check_engine_keys
 from gaugellm_vllm.prompts import NoChatTemplateError, flatten_messages, render_prompt
-from gaugellm_vllm.runtime_dir import RPC_PATH_ENV, RuntimeDir
+from gaugellm_vllm.runtime_dir import MAX_SOCKET_PATH, RPC_PATH_ENV, RuntimeDir, socket_base
 from gaugellm_vllm.sampling import sampling_kwargs
 from gaugellm_vllm.timing import engine_timing
 
@@ -275,6 +278,39 @@ def test_runtime_dir_leaves_a_users_choice_alone(monkeypatch: pytest.MonkeyPatch
     runtime.exit()
     assert os.environ[RPC_PATH_ENV] == str(tmp_path)
     assert tmp_path.is_dir()
+
+
+def test_runtime_dir_moves_to_tmp_when_socket_paths_would_be_too_long(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # vLLM names its sockets <folder>/<uuid4>; under a deep TMPDIR they would not fit in a Unix socket path.
+    deep = tmp_path / ("d" * 60)
+    deep.mkdir()
+    assert socket_base(str(deep)) == "/tmp"
+    assert socket_base("/tmp") == "/tmp"
+    monkeypatch.delenv(RPC_PATH_ENV, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    runtime = RuntimeDir()
+    runtime.enter()
+    path = Path(os.environ[RPC_PATH_ENV])
+    try:
+        assert path.parent == Path("/tmp")
+        assert len(f"{path}/{uuid.uuid4()}") <= MAX_SOCKET_PATH
+    finally:
+        runtime.exit()
+    assert not path.exists()
+
+
+def test_a_daemonic_worker_may_start_the_engines_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # gaugellm run's workers are daemonic; multiprocessing refuses them children, and the engine core is one.
+    process = multiprocessing.current_process()
+    monkeypatch.setitem(process._config, "daemon", True)  # type: ignore[attr-defined]
+    with _children_allowed():
+        assert not process.daemon
+    assert process.daemon
+    with pytest.raises(RuntimeError), _children_allowed():
+        raise RuntimeError("the engine failed to start")
+    assert process.daemon  # put back whatever happened
 
 
 def test_event_loop_is_not_needed_to_build_requests() -> None:

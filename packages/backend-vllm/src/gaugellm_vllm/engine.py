@@ -7,9 +7,11 @@ This is the only module that imports vLLM, and only when :func:`load_vllm` is ca
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
-from collections.abc import Iterable, Mapping
+import multiprocessing
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,10 +109,32 @@ def start_engine(api: VLLMApi, engine_args: Any) -> Any:
     will run the requests. Nothing else runs in the worker before start-up is over, so blocking it costs nothing.
     """
     try:
-        return api.AsyncLLM.from_engine_args(engine_args)
+        with _children_allowed():
+            return api.AsyncLLM.from_engine_args(engine_args)
     except BackendArgsError:
         raise
     except Exception as exc:
         raise BackendUnavailableError(
             f"vLLM {api.version} could not start an engine for model {engine_args.model!r}: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+@contextlib.contextmanager
+def _children_allowed() -> Iterator[None]:
+    """Let a daemonic process start the engine's processes (``gaugellm run``'s workers are daemonic).
+
+    ``multiprocessing`` refuses children to a daemonic process ("daemonic processes are not allowed to have
+    children") because it cannot join them when it is terminated. The engine-core process is vLLM's to manage: it is
+    started and stopped by ``AsyncLLM`` (``process_shutdown``), so the flag is lifted while the engine starts and put
+    back right after.
+    """
+    process = multiprocessing.current_process()
+    config: dict[str, Any] = process._config  # type: ignore[attr-defined]  # the flag's only home
+    daemonic = bool(config.get("daemon"))
+    if daemonic:
+        config["daemon"] = False
+    try:
+        yield
+    finally:
+        if daemonic:
+            config["daemon"] = True
