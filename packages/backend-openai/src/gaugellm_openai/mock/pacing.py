@@ -9,7 +9,10 @@ until the deadline has passed, and runs every callback that is due — so the ca
 moment run together and each stream writes once per wake-up.
 
 The cost is a busy loop of at most ``SPIN_S`` (typically under a millisecond, as the timer itself is late) before
-each deadline, which is nothing under load (the loop has work) and a fraction of one core at light load.
+each deadline. At a few hundred streams the deadlines are so dense that the loop never stops spinning: the server
+takes a whole core whatever its real work, which a load generator on the same small machine then lacks. So on Linux
+with asyncio's own loop, the wake-up is a ``timerfd`` armed for the earliest deadline (see
+:mod:`gaugellm_openai.mock.timerfd`): just as precise, with nothing spinning. The spin remains the fallback.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import itertools
 import math
 from collections.abc import Callable
 
+from gaugellm_openai.mock.timerfd import MonotonicTimer, open_timer
+
 __all__ = ["SPIN_S", "Pacer"]
 
 #: How long before a deadline the loop is asked to wake: more than the timer's usual lateness (up to 2 ms).
@@ -29,14 +34,29 @@ SPIN_S = 0.0025
 class Pacer:
     """Runs callbacks at absolute ``loop.time()`` deadlines, within a few microseconds."""
 
-    __slots__ = ("_armed_for", "_heap", "_loop", "_order", "_timer")
+    __slots__ = ("_armed_for", "_fd_timer", "_heap", "_loop", "_order", "_timer")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, use_timerfd: bool = True) -> None:
         self._loop = loop
         self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._order = itertools.count()  # ties run first-come first-served, and callbacks are never compared
         self._timer: asyncio.TimerHandle | asyncio.Handle | None = None
         self._armed_for = math.inf  # the deadline the pending wake-up serves (-inf: a wake-up is due at once)
+        self._fd_timer: MonotonicTimer | None = None
+        # loop.time() must be time.monotonic() itself (asyncio's loops); uvloop's is a cached millisecond count
+        if use_timerfd and type(loop).__module__.startswith("asyncio"):
+            self._fd_timer = open_timer()
+            if self._fd_timer is not None:
+                try:
+                    loop.add_reader(self._fd_timer.fd, self._on_timer)
+                except (NotImplementedError, RuntimeError):  # a loop without add_reader (Windows' proactor)
+                    self._fd_timer.close()
+                    self._fd_timer = None
+
+    @property
+    def precise_timer(self) -> bool:
+        """Whether deadlines are met by a timerfd (no spinning)."""
+        return self._fd_timer is not None
 
     def at(self, deadline: float, callback: Callable[[], None]) -> None:
         """Run ``callback()`` at ``deadline`` (``loop.time()`` seconds); at once if the deadline has passed."""
@@ -51,6 +71,11 @@ class Pacer:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._fd_timer is not None:
+            if not self._loop.is_closed():
+                self._loop.remove_reader(self._fd_timer.fd)
+            self._fd_timer.close()
+            self._fd_timer = None
         self._heap.clear()
         self._armed_for = math.inf
 
@@ -62,12 +87,21 @@ class Pacer:
             self._armed_for = math.inf
             return
         deadline = self._heap[0][0]
+        if self._fd_timer is not None:
+            self._fd_timer.set(deadline)
+            self._armed_for = deadline
+            return
         if deadline - self._loop.time() > SPIN_S:
             self._timer = self._loop.call_at(deadline - SPIN_S, self._wake)
             self._armed_for = deadline
         else:
             self._timer = self._loop.call_soon(self._wake)  # spin: poll I/O, come back
             self._armed_for = -math.inf
+
+    def _on_timer(self) -> None:
+        if self._fd_timer is not None:
+            self._fd_timer.clear()
+        self._wake()
 
     def _wake(self) -> None:
         self._timer = None
