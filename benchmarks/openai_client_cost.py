@@ -5,7 +5,10 @@ client process's CPU time (``time.process_time``: user + system, all threads) di
 the client's cost: HTTP, SSE parsing, JSON decoding and recording. Target: at most 1.5 ms per request.
 
     hatch run python benchmarks/openai_client_cost.py [--requests 4000] [--concurrency 32] [--repeat 3] [--tokens 64]
-        [--loop auto|asyncio|uvloop]
+        [--loop auto|asyncio|uvloop] [--itl-ms 0]
+
+At ``--itl-ms 0`` a response arrives in a few reads; ``--itl-ms 1`` (say) paces the server so that every token is a
+read of its own, as from a real server, which shows the cost per read.
 
 The client runs on uvloop when it is installed (as the runner's workers do; ``--loop asyncio`` to compare).
 """
@@ -68,6 +71,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=OUTPUT_TOKENS, help="tokens per response (the target is for 64)")
+    parser.add_argument("--itl-ms", type=float, default=0.0, help="server's inter-token latency (0: unpaced)")
     parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto", help="the client's event loop")
     options = parser.parse_args()
     run: Callable[[Coroutine[Any, Any, tuple[float, float, int]]], tuple[float, float, int]] = asyncio.run
@@ -84,7 +88,7 @@ def main() -> None:
     server_cpus = {cores[-1]} if len(cores) > 1 else None
     if server_cpus:
         os.sched_setaffinity(0, set(cores[:-1]))  # the client on the other core(s)
-    config = MockServerConfig(output_tokens=str(options.tokens))
+    config = MockServerConfig(output_tokens=str(options.tokens), itl_ms=options.itl_ms)
     results = []
     with mock_server(config, in_process=False, cpus=server_cpus) as server:
         for attempt in range(options.repeat):
