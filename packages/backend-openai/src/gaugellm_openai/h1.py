@@ -228,7 +228,9 @@ class _Exchange:
                     self._deliver(data, at_ns)
             elif state == _UNTIL_CLOSE:
                 self._deliver(data, at_ns)
-            elif state == _DONE:
+            elif state == _DONE:  # a response without a body (204, 304, Content-Length: 0)
+                if data:
+                    self._keep_alive = False  # bytes after the response: do not reuse
                 self._finish()
         except HTTPFailure as failure:
             self._fail(failure)
