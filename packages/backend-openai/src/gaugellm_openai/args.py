@@ -117,6 +117,14 @@ class OpenAIHTTPBackendArgs(BackendArgs):
         description="Verify TLS certificates (on by default); false to skip, or the path of a CA bundle file.",
     )
     follow_redirects: bool = Field(default=False, description="Follow HTTP redirects (3xx) instead of failing.")
+    http_client: Literal["auto", "httpx"] = Field(
+        default="auto",
+        description=(
+            "auto: streamed requests use gaugellm's lean HTTP/1.1 client (about 6x less client CPU per stream) "
+            "unless http2, max_connections, follow_redirects, a proxy or unusual headers need httpx; "
+            "httpx: every request through httpx."
+        ),
+    )
     validate_backend: bool | str = Field(
         default=True,
         description=(

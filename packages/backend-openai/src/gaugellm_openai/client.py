@@ -200,8 +200,8 @@ def fast_path_reason(args: OpenAIHTTPBackendArgs) -> str | None:
         return "max_connections (an exact limit queues in httpx's pool)"
     if args.follow_redirects:
         return "follow_redirects"
-    if os.environ.get("GAUGELLM_OPENAI_HTTPX", "").strip().lower() in ("1", "true", "yes", "on"):
-        return "GAUGELLM_OPENAI_HTTPX is set"
+    if args.http_client == "httpx":
+        return "http_client is httpx"
     url = httpx.URL(args.base_url)
     proxies = urllib.request.getproxies_environment()
     bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # public, not in typeshed
