@@ -1,4 +1,4 @@
-"""Workers run on uvloop where it is installed (``gaugellm[uvloop]``), unless told not to."""
+"""Workers run on asyncio's loop, and on uvloop (``gaugellm[uvloop]``) when asked to."""
 
 from __future__ import annotations
 
@@ -27,13 +27,13 @@ def probe() -> Iterator[str]:
 @pytest.mark.parametrize(
     ("setting", "env", "wanted"),
     [
-        (None, None, True),
+        (None, None, False),
         (None, "1", True),
+        (None, " On ", True),
         (None, "0", False),
         (None, "false", False),
-        (None, " Off ", False),
         (True, "0", True),
-        (False, None, False),
+        (False, "1", False),
     ],
 )
 def test_uvloop_wanted(setting: bool | None, env: str | None, wanted: bool, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,13 +53,14 @@ async def _loop_module(use_uvloop: bool | None) -> object:
         await executor.stop()
 
 
-async def test_workers_use_asyncio_when_told_to(probe: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_workers_use_asyncio_by_default(probe: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert await _loop_module(False) == "asyncio.unix_events"
-    monkeypatch.setenv(UVLOOP_ENV, "0")  # workers inherit the environment
+    monkeypatch.delenv(UVLOOP_ENV, raising=False)
     assert await _loop_module(None) == "asyncio.unix_events"
 
 
 @pytest.mark.skipif(not HAVE_UVLOOP, reason="uvloop is not installed (pip install 'gaugellm[uvloop]')")
-async def test_workers_use_uvloop_by_default_when_installed(probe: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(UVLOOP_ENV, raising=False)
+async def test_workers_use_uvloop_when_asked(probe: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert await _loop_module(True) == "uvloop"
+    monkeypatch.setenv(UVLOOP_ENV, "1")  # workers inherit the environment
     assert await _loop_module(None) == "uvloop"

@@ -158,7 +158,7 @@ class LocalExecutor:
     name = "local"
 
     def __init__(self, *, start_timeout_s: float = 300.0, use_uvloop: bool | None = None) -> None:
-        """``use_uvloop``: ``None`` runs workers on uvloop where installed unless ``GAUGELLM_UVLOOP=0``."""
+        """``use_uvloop``: ``None`` runs workers on asyncio's loop unless ``GAUGELLM_UVLOOP=1`` asks for uvloop."""
         self.start_timeout_s = start_timeout_s
         self.use_uvloop = use_uvloop
         self._handles: list[_WorkerHandle] = []
