@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,23 @@ def env() -> dict[str, str]:
 
 def run_args(url: str, *extra: str) -> list[str]:
     return [*GAUGELLM, "run", "--backend", "openai_http", "--backend-kwargs", json.dumps({"target": url}), *extra]
+
+
+def run_then(args: list[str], after_s: float, act: Callable[[subprocess.Popen[str]], None]) -> tuple[int, str]:
+    """Start ``gaugellm run``, do ``act`` to it (or its world) after ``after_s`` seconds; its exit status and stderr.
+
+    Whatever happens, the run is not left behind.
+    """
+    process = subprocess.Popen(args, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(after_s)
+        act(process)
+        _, stderr = process.communicate(timeout=90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return process.returncode, stderr
 
 
 def test_constant_rate_against_the_simulated_server(tmp_path: Path) -> None:
@@ -74,23 +92,14 @@ def test_server_dying_mid_run_ends_it_incomplete(tmp_path: Path) -> None:
     out = tmp_path / "run.json"
     config = mock.MockServerConfig(ttft_ms=5, itl_ms=5, output_tokens="20")
     with mock.mock_server(config, in_process=False) as server:
-        process = subprocess.Popen(
+        assert server.pid is not None
+        server_pid = server.pid
+        returncode, stderr = run_then(
             run_args(server.url, "-p", "concurrent", "-c", "4", "--max-seconds", "120", "-o", str(out)),
-            env=env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            4.0,
+            lambda _: os.kill(server_pid, signal.SIGKILL),  # the server we started, by its PID
         )
-        try:
-            time.sleep(4.0)
-            assert server.pid is not None
-            os.kill(server.pid, signal.SIGKILL)  # the server we started, by its PID
-            _, stderr = process.communicate(timeout=90)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    assert process.returncode not in (0, None), stderr
+    assert returncode not in (0, None), stderr
     assert stderr.startswith("error: "), stderr
     assert stderr.count("\n") == 1, stderr
     report = load_report(out)
@@ -103,22 +112,12 @@ def test_sigint_keeps_what_was_measured(tmp_path: Path) -> None:
     out = tmp_path / "run.json"
     config = mock.MockServerConfig(ttft_ms=10, itl_ms=5, output_tokens="20")
     with mock.mock_server(config, in_process=False) as server:
-        process = subprocess.Popen(
+        returncode, stderr = run_then(
             run_args(server.url, "-p", "poisson", "-r", "20", "--max-seconds", "120", "-o", str(out)),
-            env=env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            4.0,
+            lambda process: process.send_signal(signal.SIGINT),
         )
-        try:
-            time.sleep(4.0)
-            process.send_signal(signal.SIGINT)
-            _, stderr = process.communicate(timeout=90)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    assert process.returncode == 130, stderr
+    assert returncode == 130, stderr
     report = load_report(out)
     assert not report.complete
     assert report.benchmarks[0].incomplete
