@@ -7,6 +7,10 @@ Every :class:`GaugeError` ends the CLI with its message on one line and exit sta
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the annotation: this module stays free of pydantic
+    from pydantic import ValidationError
 
 __all__ = [
     "BackendArgsError",
@@ -20,6 +24,7 @@ __all__ = [
     "IncompatibleBackendError",
     "RunConfigError",
     "UnknownBackendError",
+    "validation_problems",
 ]
 
 
@@ -120,3 +125,21 @@ class DataError(GaugeError):
 
 class RunConfigError(GaugeError):
     """A run's options contradict each other or are out of range (e.g. a rate of zero)."""
+
+
+def validation_problems(
+    exc: ValidationError, *, skip_loc: int = 0, limit: int | None = None, whole: str = "(arguments)"
+) -> str:
+    """pydantic's errors as one line, ``field: problem; ...``, never showing a value (it may be a secret).
+
+    ``skip_loc`` drops leading parts of each field's path (e.g. the ``backend`` of ``backend.target``); ``limit`` keeps
+    the first errors and says how many more there were; ``whole`` names an error about the whole object.
+    """
+    errors = exc.errors(include_input=False, include_url=False)
+    shown = errors if limit is None else errors[:limit]
+    problems = []
+    for error in shown:
+        where = ".".join(str(part) for part in error["loc"][skip_loc:]) or whole
+        problems.append(f"{where}: {error['msg']}")
+    more = f" (and {len(errors) - len(shown)} more)" if len(shown) < len(errors) else ""
+    return "; ".join(problems) + more

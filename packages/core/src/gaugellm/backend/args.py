@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, Se
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import to_jsonable_python
 
-from gaugellm.errors import BackendArgsError
+from gaugellm.errors import BackendArgsError, validation_problems
 
 __all__ = ["BackendArgs", "describe_validation_error"]
 
@@ -107,8 +107,4 @@ def _reveal(value: Any) -> Any:
 
 def describe_validation_error(exc: PydanticValidationError, subject: str | None = None) -> str:
     """All bad fields on one line, ``field: problem; ...``; values are never shown (they may be secrets)."""
-    problems = []
-    for error in exc.errors(include_input=False, include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "(arguments)"
-        problems.append(f"{where}: {error['msg']}")
-    return f"invalid arguments for {subject or exc.title}: " + "; ".join(problems)
+    return f"invalid arguments for {subject or exc.title}: " + validation_problems(exc)

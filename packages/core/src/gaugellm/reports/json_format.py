@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gaugellm.errors import validation_problems
 from gaugellm.reports.errors import ReportError
 from gaugellm.reports.models import REPORT_VERSION, RunReport
 from gaugellm.reports.redaction import redact
@@ -75,12 +76,8 @@ def parse_report(text: str, source: str = "report") -> RunReport:
     try:
         return RunReport.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors(include_input=False, include_url=False)[:5]:
-            where = ".".join(str(part) for part in error["loc"]) or "(document)"
-            problems.append(f"{where}: {error['msg']}")
-        more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
-        raise ReportError(f"{source} is not a valid version {version} report: " + "; ".join(problems) + more) from None
+        problems = validation_problems(exc, limit=5, whole="(document)")
+        raise ReportError(f"{source} is not a valid version {version} report: {problems}") from None
 
 
 def load_report(path: str | Path) -> RunReport:

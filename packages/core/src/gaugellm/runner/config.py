@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from gaugellm.backend.args import BackendArgs, describe_validation_error
-from gaugellm.errors import BackendArgsError, GaugeError, RunConfigError
+from gaugellm.errors import BackendArgsError, GaugeError, RunConfigError, validation_problems
 from gaugellm.runner.scheduler.limits import StageLimits, parse_error_limit, parse_window
 from gaugellm.runner.scheduler.profiles import Profile, ProfileKind, make_profile
 
@@ -115,12 +115,8 @@ def _cause(error: Any) -> BaseException | None:
 
 
 def _backend_message(exc: PydanticValidationError, name: object) -> str:
-    problems = []
-    for error in exc.errors(include_input=False, include_url=False):
-        where = ".".join(str(part) for part in error["loc"][1:]) or "(arguments)"
-        problems.append(f"{where}: {error['msg']}")
     which = f"backend {name!r}" if isinstance(name, str) else "the backend"
-    return f"invalid arguments for {which}: " + "; ".join(problems)
+    return f"invalid arguments for {which}: " + validation_problems(exc, skip_loc=1)
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:
