@@ -56,7 +56,7 @@ def main() -> None:
         args += ["--cooldown", "1s", "--data", "prompt_tokens=32,output_tokens=64", "-q", "-o", str(out)]
         if options.workers:
             args += ["--workers", str(options.workers)]
-        result = run_cli(args, env=env)
+        result = run_cli(args, env=env, sampling=False)
         if result.returncode != 0:
             raise SystemExit(f"FAIL: gaugellm exited with {result.returncode}: {result.stderr.strip()}")
         report = load_json(out)

@@ -67,8 +67,15 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_cli(args: list[str], *, timeout: float = 600, env: dict[str, str] | None = None) -> CliRun:
-    """Run ``gaugellm ARGS``; CPU comes from ``wait4`` (it includes the workers gaugellm reaped)."""
+def run_cli(
+    args: list[str], *, timeout: float = 600, env: dict[str, str] | None = None, sampling: bool = True
+) -> CliRun:
+    """Run ``gaugellm ARGS``; CPU comes from ``wait4`` (it includes the workers gaugellm reaped).
+
+    ``sampling``: poll the process tree's memory (and the main process's CPU) every 5 ms. That thread walks /proc and
+    takes a few percent of a core; benchmarks of timing precision turn it off, so as not to disturb what they measure
+    (their peak memory and main-process CPU then read 0).
+    """
     started = time.perf_counter()
     process = subprocess.Popen(
         [*GAUGELLM, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or dict(os.environ)
@@ -87,7 +94,8 @@ def run_cli(args: list[str], *, timeout: float = 600, env: dict[str, str] | None
             time.sleep(0.005)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if sampling:
+        sampler.start()
     out_chunks: list[str] = []
     err_chunks: list[str] = []
     readers = [
@@ -104,7 +112,8 @@ def run_cli(args: list[str], *, timeout: float = 600, env: dict[str, str] | None
     wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     done.set()
-    sampler.join()
+    if sampling:
+        sampler.join()
     for reader in readers:
         reader.join(timeout)
     return CliRun(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import pickle
+import sys
 import time
 from collections.abc import Callable
 
+import pytest
 from runner_testing_backend import FakeArgs, TinyDataset
 
-from gaugellm.backend.schemas import ErrorKind
+from gaugellm.backend.schemas import ErrorKind, GenerationResponse
 from gaugellm.runner.executor import WorkerRuntime, backend_spec
 from gaugellm.runner.executor.messages import (
     BeginStage,
@@ -21,8 +25,11 @@ from gaugellm.runner.executor.messages import (
     Stopped,
     Submit,
     WorkItem,
+    pack_response,
 )
 from gaugellm.runner.executor.pacing import Pacer
+
+LINUX = sys.platform.startswith("linux")
 
 
 async def started(args: FakeArgs, **options: float) -> tuple[WorkerRuntime, list[Event], asyncio.Future[None]]:
@@ -101,21 +108,62 @@ async def test_untimed_slots_stamp_when_the_slot_freed(fake_backend: str) -> Non
     assert all(r.dispatched_ns >= r.scheduled_ns for r in got)
 
 
-async def test_pacer_is_never_early_and_rarely_late() -> None:
-    pacer = Pacer()
-    lateness = []
-    for _ in range(50):
-        target = time.perf_counter_ns() + 2_000_000
+@pytest.mark.parametrize("use_timerfd", [True, False])
+async def test_pacer_is_never_early_and_rarely_late(use_timerfd: bool) -> None:
+    pacer = Pacer(use_timerfd=use_timerfd)
+    try:
+        lateness = []
+        for _ in range(50):
+            target = time.perf_counter_ns() + 2_000_000
+            assert await pacer.until(target)
+            lateness.append(time.perf_counter_ns() - target)
+        assert pacer.precise_timer is (use_timerfd and LINUX)
+        assert min(lateness) >= 0
+        lateness.sort()
+        assert lateness[len(lateness) // 2] < 1_000_000  # generous: a shared machine
+    finally:
+        pacer.close()
+
+
+@pytest.mark.parametrize("use_timerfd", [True, False])
+async def test_pacer_wakes_early_when_told(use_timerfd: bool) -> None:
+    pacer = Pacer(use_timerfd=use_timerfd)
+    try:
+        asyncio.get_running_loop().call_later(0.05, pacer.wake)
+        began = time.perf_counter()
+        assert not await pacer.until(time.perf_counter_ns() + 5_000_000_000)
+        assert time.perf_counter() - began < 2.0
+        # the timer left armed by the interrupted wait is re-armed, not obeyed: the next wait is not cut short
+        target = time.perf_counter_ns() + 20_000_000
         assert await pacer.until(target)
-        lateness.append(time.perf_counter_ns() - target)
-    assert min(lateness) >= 0
-    lateness.sort()
-    assert lateness[len(lateness) // 2] < 1_000_000  # generous: a shared machine
+        assert time.perf_counter_ns() >= target
+    finally:
+        pacer.close()
 
 
-async def test_pacer_wakes_early_when_told() -> None:
+async def test_pacer_close_releases_its_descriptor() -> None:
     pacer = Pacer()
-    asyncio.get_running_loop().call_later(0.05, pacer.wake)
-    began = time.perf_counter()
-    assert not await pacer.until(time.perf_counter_ns() + 5_000_000_000)
-    assert time.perf_counter() - began < 2.0
+    assert await pacer.until(time.perf_counter_ns() + 1_000_000)
+    timer = pacer._timer
+    pacer.close()
+    pacer.close()  # twice is harmless
+    assert not pacer.precise_timer
+    if timer is not None:
+        with pytest.raises(OSError, match="Bad file descriptor"):
+            os.fstat(timer.fd)
+
+
+def test_results_carry_each_response_pickled_alone() -> None:
+    """A batch is bytes already: the worker pickled each response as it ended; the runner gets equal copies."""
+    first = GenerationResponse(request_id="a", scheduled_ns=1, on_first_token=lambda r: None)
+    first.record_chunk(" one", at_ns=5)
+    first.finish("stop", at_ns=9)
+    second = GenerationResponse(request_id="b", scheduled_ns=2)
+    second.fail(ErrorKind.TIMEOUT, "read timeout")
+    results = Results(
+        worker=0, stage_id=1, indexes=[7, 8], packed=[pack_response(first), pack_response(second)], dispatched=2
+    )
+    assert all(isinstance(blob, bytes) for blob in results.packed)
+    copies = pickle.loads(pickle.dumps(results)).responses  # noqa: S301 - our own bytes
+    first.on_first_token = None  # the runner's hook never travels
+    assert copies == [first, second]

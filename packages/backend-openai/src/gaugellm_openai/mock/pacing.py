@@ -12,7 +12,7 @@ The cost is a busy loop of at most ``SPIN_S`` (typically under a millisecond, as
 each deadline. At a few hundred streams the deadlines are so dense that the loop never stops spinning: the server
 takes a whole core whatever its real work, which a load generator on the same small machine then lacks. So on Linux
 with asyncio's own loop, the wake-up is a ``timerfd`` armed for the earliest deadline (see
-:mod:`gaugellm_openai.mock.timerfd`): just as precise, with nothing spinning. The spin remains the fallback.
+:mod:`gaugellm.timerfd`): just as precise, with nothing spinning. The spin remains the fallback.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import itertools
 import math
 from collections.abc import Callable
 
-from gaugellm_openai.mock.timerfd import MonotonicTimer, open_timer
+from gaugellm.timerfd import MonotonicTimer, open_timer
 
 __all__ = ["SPIN_S", "Pacer"]
 

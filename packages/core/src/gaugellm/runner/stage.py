@@ -271,7 +271,7 @@ class StageRun:
         if event.stage_id != self.stage_id or event.worker not in self.outstanding:
             return
         self.dispatched[event.worker] = event.dispatched
-        self.returned += len(event.responses)
+        self.returned += len(event.indexes)
         mine = self.outstanding[event.worker]
         for index, response in zip(event.indexes, event.responses, strict=True):
             mine.pop(index, None)

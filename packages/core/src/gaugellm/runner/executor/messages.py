@@ -10,6 +10,7 @@ per second stays around tens per worker whatever the request rate.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,6 +117,11 @@ class StartupFailed:
 class Results:
     """A batch of finished responses, each paired with its item's index.
 
+    The responses travel already pickled, one by one (:func:`pack_response`): a worker pickles each response as
+    its request ends, while its data is fresh in the cache, so that sending a batch is a copy of bytes. Pickling a
+    whole batch at once took ~0.4 ms on a busy 2-core machine, a pause of the worker's event loop every 50 ms in
+    which requests due went out late. :attr:`responses` unpickles them (on the runner's side).
+
     ``dispatched`` is how many of the stage's items this worker has handed to the backend so far: items of one worker
     are dispatched in the order they would be sent, so the runner knows which ones may be in flight if it dies.
     """
@@ -123,8 +129,18 @@ class Results:
     worker: int
     stage_id: int
     indexes: list[int]
-    responses: list[GenerationResponse]
+    packed: list[bytes]
     dispatched: int
+
+    @property
+    def responses(self) -> list[GenerationResponse]:
+        """The responses, unpickled (anew on each access)."""
+        return [pickle.loads(blob) for blob in self.packed]  # noqa: S301 - bytes from our own worker
+
+
+def pack_response(response: GenerationResponse) -> bytes:
+    """One response as it travels in :class:`Results`."""
+    return pickle.dumps(response, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @dataclass(slots=True)

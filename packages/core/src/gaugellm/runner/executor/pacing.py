@@ -1,13 +1,20 @@
 """Waiting until an absolute time on ``perf_counter_ns``, precisely, without stalling the event loop.
 
 ``asyncio.sleep`` is coarse: the selector's timeout is rounded up to whole milliseconds and the loop treats anything
-due within its clock resolution as ready, so a plain sleep wakes anywhere from on time to more than a millisecond
-late. At 500 requests per second that error is half the gap between requests.
+due within its clock resolution as ready, so a plain sleep wakes anywhere from on time to two milliseconds late. At
+500 requests per second that error is the whole gap between requests.
 
-So a wait has two phases. A coarse sleep on the loop's timer ends about :data:`SPIN_NS` before the target (it may
-be cut short by a wake-up call: new work that is due earlier). The last stretch is spent yielding to the loop
-(``asyncio.sleep(0)``) and re-reading the clock: the loop keeps serving sockets in between, so in-flight streams are
-not delayed, and the dispatch lands within a few microseconds of its target when the process is not starved.
+On Linux the wait is a ``timerfd`` armed for the target (:mod:`gaugellm.timerfd`): the loop sleeps in
+``epoll_wait``, serving sockets as usual, and the kernel makes the descriptor readable at the target to the
+microsecond. Nothing spins, which matters twice on a small machine: the core a spin would burn is the one the server
+or another worker needs, and a process that sleeps until its deadline is one the scheduler runs at once when it
+wakes, where a spinning one waits for its turn like any busy process.
+
+Elsewhere (no timerfd) a wait has two phases: a coarse sleep on the loop's timer that ends :data:`SPIN_NS` before the
+target, then yielding to the loop (``asyncio.sleep(0)``) and re-reading the clock until the target has passed.
+
+Either way a wait can be cut short by :meth:`Pacer.wake` (new work that is due earlier, a free slot, a stage
+change): the caller re-plans.
 """
 
 from __future__ import annotations
@@ -15,25 +22,39 @@ from __future__ import annotations
 import asyncio
 import time
 
+from gaugellm.timerfd import MonotonicTimer, open_timer
+
 __all__ = ["SPIN_NS", "Pacer"]
 
-#: How long before a target the coarse sleep ends and yielding begins (the loop's timer is good to about 1 ms).
+#: Without a timerfd: how long before a target the coarse sleep ends and yielding begins.
 SPIN_NS = 1_200_000
 
 
 class Pacer:
-    """Sleeps until a ``perf_counter_ns`` target; :meth:`wake` ends a sleep early (something changed)."""
+    """Sleeps until a ``perf_counter_ns`` target; :meth:`wake` ends a sleep early (something changed).
 
-    def __init__(self, spin_ns: int = SPIN_NS) -> None:
+    One pacer belongs to one event loop (the timerfd is registered with the loop of the first wait); :meth:`close`
+    releases the descriptor.
+    """
+
+    def __init__(self, spin_ns: int = SPIN_NS, *, use_timerfd: bool = True) -> None:
         self.spin_ns = spin_ns
+        self._use_timerfd = use_timerfd
+        self._timer: MonotonicTimer | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._waiter: asyncio.Future[bool] | None = None
 
+    @property
+    def precise_timer(self) -> bool:
+        """Whether waits end by a timerfd (known after the first :meth:`until`)."""
+        return self._timer is not None
+
     def wake(self) -> None:
-        """End the current coarse sleep now, if there is one."""
+        """End the current sleep now, if there is one."""
         _settle(self._waiter, True)
 
     async def sleep(self, seconds: float | None) -> bool:
-        """Sleep on the loop's timer for up to ``seconds`` (``None``: until :meth:`wake`). ``True`` if woken."""
+        """Sleep for up to ``seconds`` (``None``: until woken). ``True`` if :meth:`wake` ended it."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[bool] = loop.create_future()
         self._waiter = waiter
@@ -47,12 +68,48 @@ class Pacer:
 
     async def until(self, target_ns: int) -> bool:
         """Wait until ``target_ns``. Returns ``False`` if woken early (the caller re-plans), ``True`` on time."""
-        remaining = target_ns - time.perf_counter_ns()
-        if remaining > self.spin_ns and await self.sleep((remaining - self.spin_ns) / 1e9):
-            return False
-        while time.perf_counter_ns() < target_ns:  # noqa: ASYNC110 - the loop's timer is what is too coarse here
-            await asyncio.sleep(0)
+        timer = self._fd_timer()
+        while (remaining := target_ns - time.perf_counter_ns()) > 0:
+            if timer is not None:
+                timer.set_ns(target_ns)
+                if await self.sleep(None):  # ends by the timer (False) or by wake() (True)
+                    return False
+            elif remaining > self.spin_ns:
+                if await self.sleep((remaining - self.spin_ns) / 1e9):
+                    return False
+            else:
+                await asyncio.sleep(0)
         return True
+
+    def close(self) -> None:
+        """Release the timerfd, if one was opened. Harmless twice."""
+        timer, loop = self._timer, self._timer_loop
+        self._timer = self._timer_loop = None
+        if timer is not None and loop is not None:
+            if not loop.is_closed():
+                loop.remove_reader(timer.fd)
+            timer.close()
+
+    def _fd_timer(self) -> MonotonicTimer | None:
+        if self._timer is not None or not self._use_timerfd:
+            return self._timer
+        self._use_timerfd = False  # one attempt
+        timer = open_timer()
+        if timer is None:
+            return None
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_reader(timer.fd, self._on_timer)
+        except (NotImplementedError, RuntimeError):  # a loop without add_reader (Windows' proactor)
+            timer.close()
+            return None
+        self._timer, self._timer_loop = timer, loop
+        return timer
+
+    def _on_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.clear()
+        _settle(self._waiter, False)
 
 
 def _settle(waiter: asyncio.Future[bool] | None, woken: bool) -> None:

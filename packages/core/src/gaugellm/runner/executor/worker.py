@@ -48,6 +48,7 @@ from gaugellm.runner.executor.messages import (
     Stopped,
     Submit,
     WorkItem,
+    pack_response,
 )
 from gaugellm.runner.executor.pacing import Pacer
 
@@ -128,7 +129,7 @@ class WorkerRuntime:
         self._pacer = Pacer()
         self._closing = False
         self._indexes: list[int] = []
-        self._responses: list[GenerationResponse] = []
+        self._packed: list[bytes] = []
         self._flush_handle: asyncio.TimerHandle | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------------------
@@ -158,6 +159,7 @@ class WorkerRuntime:
                 if stage.in_flight:
                     await asyncio.wait(list(stage.in_flight), timeout=self.cancel_grace_s)
                 self._flush()
+            self._pacer.close()
             await self.shutdown_backend()
             self.emit(Stopped(worker=self.worker))
 
@@ -209,7 +211,7 @@ class WorkerRuntime:
                 item = stage.untimed.popleft()
                 free_since = stage.free_slots.popleft() if stage.concurrency is not None else time.perf_counter_ns()
                 self._launch(stage, item, free_since, untimed=True)
-            if stage.free_slots and not stage.untimed and self._responses and not stage.ending:
+            if stage.free_slots and not stage.untimed and self._packed and not stage.ending:
                 self._flush()  # starving: results now are what makes the runner send more work
             now = time.perf_counter_ns()
             while stage.timed and stage.timed[0][0] <= now and self._has_capacity(stage):
@@ -290,8 +292,8 @@ class WorkerRuntime:
 
     def _add_result(self, index: int, response: GenerationResponse) -> None:
         self._indexes.append(index)
-        self._responses.append(response)
-        if len(self._responses) >= self.flush_count:
+        self._packed.append(pack_response(response))
+        if len(self._packed) >= self.flush_count:
             self._flush()
         elif self._flush_handle is None:
             self._flush_handle = asyncio.get_running_loop().call_later(self.flush_interval_s, self._flush)
@@ -301,16 +303,16 @@ class WorkerRuntime:
             self._flush_handle.cancel()
             self._flush_handle = None
         stage = self._stage
-        if not self._responses or stage is None:
+        if not self._packed or stage is None:
             return
-        indexes, responses = self._indexes, self._responses
-        self._indexes, self._responses = [], []
+        indexes, packed = self._indexes, self._packed
+        self._indexes, self._packed = [], []
         self.emit(
             Results(
                 worker=self.worker,
                 stage_id=stage.stage_id,
                 indexes=indexes,
-                responses=responses,
+                packed=packed,
                 dispatched=stage.dispatched,
             )
         )

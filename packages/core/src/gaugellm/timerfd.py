@@ -5,7 +5,9 @@ deadline fixes that at the price of a busy core — and on a small machine that 
 the server needs. A timerfd is a file descriptor that becomes readable at an absolute ``CLOCK_MONOTONIC`` time
 (the clock of ``time.monotonic()`` and ``time.perf_counter()`` on Linux, and of asyncio's ``loop.time()``); registered
 with ``loop.add_reader``, it ends the loop's ``epoll_wait`` within tens of microseconds of the deadline, with nothing
-spinning.
+spinning. The runner's workers wait for each request's scheduled time on one
+(:mod:`gaugellm.runner.executor.pacing`), and so does the simulated server of ``gaugellm-backend-openai`` for its
+streams' deadlines.
 
 The libc functions are called through ctypes (``os.timerfd_create`` only exists from Python 3.13).
 :func:`open_timer` returns ``None`` where that does not work (not Linux), and callers fall back to their spin.
