@@ -38,7 +38,7 @@ def probe(seconds: float) -> list[int]:
     end = time.perf_counter_ns() + round(seconds * 1e9)
     try:
         while time.perf_counter_ns() < end:
-            target = time.perf_counter_ns() + random.randint(500_000, 2_000_000)  # noqa: S311 - not cryptography
+            target = time.perf_counter_ns() + random.randint(500_000, 2_000_000)
             timer.set_ns(target)
             poller.poll()
             lateness.append(time.perf_counter_ns() - target)
