@@ -4,14 +4,15 @@
 due within its clock resolution as ready, so a plain sleep wakes anywhere from on time to two milliseconds late. At
 500 requests per second that error is the whole gap between requests.
 
-On Linux the wait is a ``timerfd`` armed for the target (:mod:`gaugellm.timerfd`): the loop sleeps in
-``epoll_wait``, serving sockets as usual, and the kernel makes the descriptor readable at the target to the
-microsecond. Nothing spins, which matters twice on a small machine: the core a spin would burn is the one the server
-or another worker needs, and a process that sleeps until its deadline is one the scheduler runs at once when it
-wakes, where a spinning one waits for its turn like any busy process.
+On Linux the wait is a ``timerfd`` armed for :data:`LEAD_NS` before the target (:mod:`gaugellm.timerfd`): the loop
+sleeps in ``epoll_wait``, serving sockets as usual, and the kernel makes the descriptor readable on time to the
+microsecond. The last stretch is spent yielding to the loop (``asyncio.sleep(0)``) and re-reading the clock, so
+that the worker is already running at the target instead of waiting for the scheduler to give it a CPU back. Sleeping
+instead of spinning matters on a small machine: the core a spin burns is the one the server or another worker needs
+(the previous design, a loop timer ending 1.2 ms early and then yielding, cost ~0.3 of a core at 500 requests/s).
 
 Elsewhere (no timerfd) a wait has two phases: a coarse sleep on the loop's timer that ends :data:`SPIN_NS` before the
-target, then yielding to the loop (``asyncio.sleep(0)``) and re-reading the clock until the target has passed.
+target, then the same yielding until the target has passed.
 
 Either way a wait can be cut short by :meth:`Pacer.wake` (new work that is due earlier, a free slot, a stage
 change): the caller re-plans.
@@ -24,10 +25,15 @@ import time
 
 from gaugellm.timerfd import MonotonicTimer, open_timer
 
-__all__ = ["SPIN_NS", "Pacer"]
+__all__ = ["LEAD_NS", "SPIN_NS", "Pacer"]
 
 #: Without a timerfd: how long before a target the coarse sleep ends and yielding begins.
 SPIN_NS = 1_200_000
+#: With a timerfd: how long before a target it fires, the rest spent yielding to the loop (as without one). Woken
+#: processes get a CPU ~0.05 ms late typically, and 0.25 ms late at the 90th percentile on a busy 2-core machine
+#: (``benchmarks/os_wake_latency.py``); a worker already awake at its target has only the loop's own delay left.
+#: Costs about this long of busy loop per dispatch that is not right after another one.
+LEAD_NS = 250_000
 
 
 class Pacer:
@@ -37,8 +43,9 @@ class Pacer:
     releases the descriptor.
     """
 
-    def __init__(self, spin_ns: int = SPIN_NS, *, use_timerfd: bool = True) -> None:
+    def __init__(self, spin_ns: int = SPIN_NS, *, lead_ns: int = LEAD_NS, use_timerfd: bool = True) -> None:
         self.spin_ns = spin_ns
+        self.lead_ns = lead_ns
         self._use_timerfd = use_timerfd
         self._timer: MonotonicTimer | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
@@ -69,16 +76,16 @@ class Pacer:
     async def until(self, target_ns: int) -> bool:
         """Wait until ``target_ns``. Returns ``False`` if woken early (the caller re-plans), ``True`` on time."""
         timer = self._fd_timer()
+        lead = self.spin_ns if timer is None else self.lead_ns
         while (remaining := target_ns - time.perf_counter_ns()) > 0:
-            if timer is not None:
-                timer.set_ns(target_ns)
+            if remaining <= lead:
+                await asyncio.sleep(0)  # the last stretch: keep serving the loop, re-read the clock
+            elif timer is not None:
+                timer.set_ns(target_ns - lead)
                 if await self.sleep(None):  # ends by the timer (False) or by wake() (True)
                     return False
-            elif remaining > self.spin_ns:
-                if await self.sleep((remaining - self.spin_ns) / 1e9):
-                    return False
-            else:
-                await asyncio.sleep(0)
+            elif await self.sleep((remaining - lead) / 1e9):
+                return False
         return True
 
     def close(self) -> None:
