@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -183,3 +184,39 @@ def test_killed_worker_ends_run_non_zero(cli_env: dict[str, str], tmp_path: Path
     assert "killed by SIGKILL" in result.stderr
     assert "Traceback" not in result.stderr
     assert not load_report(out).complete
+
+
+def _niceness(pid: int) -> set[int]:
+    """The niceness of every thread of ``pid`` (field 19 of /proc/PID/task/TID/stat)."""
+    values = set()
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            values.add(int(stat.read_text().rsplit(")", 1)[1].split()[16]))
+        except (OSError, IndexError):
+            continue  # a thread that just ended
+    return values
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+def test_run_lowers_its_own_priority_not_its_workers(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """While it runs, `gaugellm run`'s process is at niceness 10 (every thread) and its workers where they started."""
+    own = os.getpriority(os.PRIO_PROCESS, 0)  # this test may itself run under `nice`
+    lowered = max(own, 10)
+    kwargs = json.dumps({"tokens": 2, "itl_ms": 1})
+    args = ["run", "-b", "runner_fake", "--backend-kwargs", kwargs, "-p", "constant", "-r", "50", "-t", "8", "-q"]
+    process = subprocess.Popen([*GAUGELLM, *args], env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and process.poll() is None:
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+            workers = [int(child) for child in children]
+            if len(workers) >= 1 and _niceness(process.pid) == {lowered}:
+                break
+            time.sleep(0.05)
+        assert _niceness(process.pid) == {lowered}
+        assert workers
+        assert all(_niceness(worker) == {own} for worker in workers)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,10 @@ from runner_testing_backend import TinyDataset
 from gaugellm.errors import BackendUnavailableError
 from gaugellm.reports import load_report
 from gaugellm.runner import RunConfig, RunIncompleteError, execute_run
+from gaugellm.runner.executor.local import LocalExecutor
+from gaugellm.runner.executor.messages import Command, Submit
 from gaugellm.runner.session import RunResult
+from gaugellm.runner.stage import FEED_CHUNK_S, LOOKAHEAD_S
 
 
 def config(backend: dict[str, Any] | None = None, **options: Any) -> RunConfig:
@@ -224,3 +228,32 @@ async def test_secrets_reach_the_worker_but_never_the_report(fake_backend: str, 
     assert result.report.backend["api_key_length"] == len("sekrit-value")  # the worker had the real key
     assert "sekrit-value" not in out.read_text()
     assert result.report.config["backend"]["api_key"] == "**********"
+
+
+class RecordingExecutor(LocalExecutor):
+    """The local executor, noting each ``Submit`` it sends: (worker, when, the items' scheduled times)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submits: list[tuple[int, int, list[int]]] = []
+
+    def send(self, worker: int, command: Command) -> None:
+        if isinstance(command, Submit):
+            scheduled = [item.scheduled_ns for item in command.items if item.scheduled_ns is not None]
+            self.submits.append((worker, time.perf_counter_ns(), scheduled))
+        super().send(worker, command)
+
+
+async def test_rate_stages_feed_each_worker_ahead_in_chunks(fake_backend: str) -> None:
+    """Work goes out in ~FEED_CHUNK_S batches well before it is due, not a request or two after every result batch."""
+    executor = RecordingExecutor()
+    seconds = 1.5
+    result = await run(
+        config({"tokens": 2}, profile="constant", rate=[200], max_seconds=seconds, workers=2), executor=executor
+    )
+    assert result.report.benchmarks[0].metrics.requests.total > 200
+    for worker in (0, 1):
+        mine = [(at, scheduled) for w, at, scheduled in executor.submits if w == worker and scheduled]
+        assert 2 <= len(mine) <= seconds / FEED_CHUNK_S + 3
+        for at, scheduled in mine[1:]:  # the first batch starts the stage: due from its start on
+            assert min(scheduled) - at > (LOOKAHEAD_S - FEED_CHUNK_S) * 1e9 * 0.5

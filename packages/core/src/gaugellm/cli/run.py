@@ -132,7 +132,11 @@ def run(config_file: Path | None, quiet: bool, no_records: bool | None, **option
     import asyncio
 
     from gaugellm.runner.config import RunConfig
+    from gaugellm.runner.priority import yield_cpu_to_workers
     from gaugellm.runner.session import execute_run
+
+    def _yield_cpu(_workers: int) -> None:
+        yield_cpu_to_workers()  # see gaugellm.runner.priority: the CLI's process ends with the run
 
     options["rate"] = _rates(options["rate"])
     if no_records:
@@ -154,12 +158,16 @@ def run(config_file: Path | None, quiet: bool, no_records: bool | None, **option
 
         assert console is not None
         with LiveProgress(console) as live:
-            result = asyncio.run(execute_run(config, observer=live, raise_on_incomplete=False))
+            result = asyncio.run(
+                execute_run(config, observer=live, raise_on_incomplete=False, on_workers_ready=_yield_cpu)
+            )
     else:
         from gaugellm.runner.progress import PlainProgress
 
         observer = None if quiet else PlainProgress(sys.stdout)
-        result = asyncio.run(execute_run(config, observer=observer, raise_on_incomplete=False))
+        result = asyncio.run(
+            execute_run(config, observer=observer, raise_on_incomplete=False, on_workers_ready=_yield_cpu)
+        )
 
     if console is not None and result.report.benchmarks:
         from gaugellm.reports import render_console

@@ -1,8 +1,9 @@
 """One stage, run: feed its work to the workers, collect the results, decide when and how it ends.
 
-Feeding: rate stages send items up to :data:`LOOKAHEAD_S` ahead of their scheduled time, round-robin over the
-workers (each dispatches its own share at the absolute times); concurrency stages keep each worker's queue a little
-longer than its slots (:data:`MIN_BACKLOG`, or :data:`BACKLOG_S` of work at its pace), refilled as results return.
+Feeding: rate stages send items up to :data:`LOOKAHEAD_S` ahead of their scheduled time, in :data:`FEED_CHUNK_S`
+steps, round-robin over the workers (each dispatches its own share at the absolute times); concurrency stages keep
+each worker's queue a little longer than its slots (:data:`MIN_BACKLOG`, or :data:`BACKLOG_S` of work at its
+pace), refilled as results return.
 
 Ending: ``max_requests`` lets every request finish; anything else (``max_seconds``, too many errors, a dead target,
 a dead worker, a stop request) cancels what is in flight, and cancelled requests are still counted. Every response
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BACKLOG_S",
     "DEAD_TARGET_ERRORS",
+    "FEED_CHUNK_S",
     "LOOKAHEAD_S",
     "MIN_BACKLOG",
     "ResponseSink",
@@ -47,8 +49,12 @@ __all__ = [
     "StageRun",
 ]
 
-#: Rate stages send work this far ahead of its scheduled time, so that it is in the worker when it is due.
+#: Rate stages send work this far ahead of its scheduled time, so that it is in the worker when it is due ...
 LOOKAHEAD_S = 0.5
+#: ... topping every worker up once what it holds reaches less than ``LOOKAHEAD_S - FEED_CHUNK_S`` ahead: a batch
+#: per worker every 0.1 s, not one (of a request or two) after every result batch, each of which interrupts the
+#: worker's event loop on its way in.
+FEED_CHUNK_S = 0.1
 #: A stage starts this long after it is announced, so that every worker has its first work before it is due.
 START_MARGIN_S = 0.05
 #: How often the loop looks at the clock when no event arrives (deadlines, feeding, progress).
@@ -237,6 +243,8 @@ class StageRun:
             return
         if self.arrivals is not None:
             horizon = now + round(LOOKAHEAD_S * 1e9)
+            if self.next_offset is not None and self.start_ns + self.next_offset > horizon - round(FEED_CHUNK_S * 1e9):
+                return  # the workers hold enough
             while self.next_offset is not None and self._more():
                 scheduled = self.start_ns + self.next_offset
                 if scheduled > horizon or (self.deadline_ns is not None and scheduled >= self.deadline_ns):
