@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from typing import ClassVar, Literal
 
 from pydantic import SecretStr
@@ -34,6 +35,7 @@ class FakeArgs(BackendArgs):
     ignore_cancel: bool = False  # with stall: swallow the first cancellation and keep stalling (misbehaving)
     api_key: SecretStr | None = None  # a secret: must reach the worker, never a report
     kill_worker_after: int = 0  # the worker kills itself (SIGKILL) when this many requests have started
+    child_process: Literal["none", "stopped", "leaked"] = "none"  # starts a process; stopped at shutdown, or never
     requests_limit: int | None = None
     processes_limit: int | None = None
 
@@ -42,6 +44,7 @@ class FakeBackend(Backend[FakeArgs]):
     def __init__(self, args: FakeArgs) -> None:
         super().__init__(args)
         self.started = 0
+        self.child: asyncio.subprocess.Process | None = None
 
     @property
     def processes_limit(self) -> int | None:
@@ -59,6 +62,7 @@ class FakeBackend(Backend[FakeArgs]):
             "tokens": self.args.tokens,
             "pid": os.getpid(),
             "api_key_length": len(key.get_secret_value()) if key is not None else None,
+            "child_pid": self.child.pid if self.child is not None else None,
         }
 
     async def process_startup(self) -> None:
@@ -66,6 +70,13 @@ class FakeBackend(Backend[FakeArgs]):
             raise RuntimeError("the fake backend crashed on purpose")
         if self.args.fail_startup:
             raise BackendUnavailableError(self.args.fail_startup)
+        if self.args.child_process != "none":  # like an engine process of its own
+            self.child = await asyncio.create_subprocess_exec(sys.executable, "-c", "import time; time.sleep(600)")
+
+    async def process_shutdown(self) -> None:
+        if self.child is not None and self.args.child_process == "stopped":
+            self.child.terminate()
+            await asyncio.wait_for(self.child.wait(), 10)
 
     async def validate(self) -> None:
         if self.args.fail_validate:

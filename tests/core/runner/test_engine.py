@@ -257,3 +257,38 @@ async def test_rate_stages_feed_each_worker_ahead_in_chunks(fake_backend: str) -
         assert 2 <= len(mine) <= seconds / FEED_CHUNK_S + 3
         for at, scheduled in mine[1:]:  # the first batch starts the stage: due from its start on
             assert min(scheduled) - at > (LOOKAHEAD_S - FEED_CHUNK_S) * 1e9 * 0.5
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+async def test_a_killed_worker_leaves_no_process_of_its_backend_running(fake_backend: str) -> None:
+    """The backend's own process (like vLLM's engine core) would be orphaned by SIGKILL: the runner ends it."""
+    cfg = config(
+        {"kill_worker_after": 8, "itl_ms": 3, "tokens": 3, "child_process": "stopped"},
+        profile="concurrent",
+        concurrency=2,
+        max_requests=500,
+        workers=1,
+    )
+    result = await asyncio.wait_for(run(cfg), timeout=60)
+    child = result.report.backend["child_pid"]
+    assert isinstance(result.error, RunIncompleteError)
+    assert f"ended 1 process(es) it had started (pid {child})" in str(result.error)
+    assert not _running(child)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+async def test_a_process_the_backend_leaks_ends_with_the_run(fake_backend: str) -> None:
+    cfg = config({"tokens": 2, "child_process": "leaked"}, max_requests=4, workers=1)
+    result = await run(cfg)
+    assert result.error is None
+    child = result.report.backend["child_pid"]
+    assert isinstance(child, int)
+    assert not _running(child)

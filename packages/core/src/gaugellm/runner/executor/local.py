@@ -12,7 +12,8 @@ workers start faster and makes scripts without an ``if __name__ == "__main__"`` 
 On this side every pipe has a reader thread (events into one asyncio queue) and a writer thread (commands out of
 a queue), so that neither a slow worker nor a big batch ever blocks the runner's event loop. The reader sees a
 worker's death as end-of-file on its pipe and turns it into a :class:`WorkerLost` event with the exit status,
-unless the worker said ``Stopped`` first.
+unless the worker said ``Stopped`` first; whatever that worker had started and left running is ended then, and
+after every normal stop too (:mod:`gaugellm.runner.executor.leftovers`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from multiprocessing.process import BaseProcess
 from gaugellm.errors import GaugeError
 from gaugellm.runner.errors import BackendStartupError
 from gaugellm.runner.executor.base import WorkerInfo
+from gaugellm.runner.executor.leftovers import ProcessId, descendants, end_processes
 from gaugellm.runner.executor.loader import BackendSpec
 from gaugellm.runner.executor.messages import (
     Command,
@@ -101,6 +103,7 @@ class _WorkerHandle:
         self.process = process
         self.conn = conn
         self.stopped = False  # the worker said Stopped: its end-of-file is expected
+        self.started: set[ProcessId] = set()  # processes the worker started (its backend's), to end if they outlive it
         self._loop = loop
         self._events = events
         self._outbox: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
@@ -111,6 +114,15 @@ class _WorkerHandle:
 
     def send(self, command: Command) -> None:
         self._outbox.put(command)
+
+    def note_descendants(self) -> None:
+        """Remember the processes the worker has started so far (see :mod:`.leftovers`)."""
+        if self.process.pid is not None and self.process.is_alive():
+            self.started.update(descendants(self.process.pid))
+
+    def end_leftovers(self) -> list[ProcessId]:
+        """End what the worker started and left running (call once the worker has exited)."""
+        return end_processes(sorted(self.started, key=lambda process: process.pid))
 
     def _deliver(self, event: Event) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening any more
@@ -130,10 +142,13 @@ class _WorkerHandle:
             self._deliver(event)
         if not self.stopped:
             self.process.join(timeout=2.0)
-            pid = self.process.pid
-            self._deliver(
-                WorkerLost(self.worker, f"worker {self.worker} (pid {pid}) {describe_exit(self.process.exitcode)}")
-            )
+            reason = f"worker {self.worker} (pid {self.process.pid}) {describe_exit(self.process.exitcode)}"
+            if not self.process.is_alive():
+                ended = self.end_leftovers()
+                if ended:
+                    pids = ", ".join(str(process.pid) for process in ended)
+                    reason += f"; ended {len(ended)} process(es) it had started (pid {pids})"
+            self._deliver(WorkerLost(self.worker, reason))
 
     def _write(self) -> None:
         while True:
@@ -203,6 +218,7 @@ class LocalExecutor:
                 raise BackendStartupError(f"workers did not start within {self.start_timeout_s:.0f} s")
             if isinstance(event, Ready):
                 ready[event.worker] = event
+                self._handles[event.worker].note_descendants()
             elif isinstance(event, StartupFailed):
                 raise _startup_error(event)
             elif isinstance(event, WorkerLost):
@@ -228,6 +244,7 @@ class LocalExecutor:
         handles, self._handles = self._handles, []
         for handle in handles:
             if handle.process.is_alive():
+                handle.note_descendants()
                 handle.send(Shutdown())
         await asyncio.gather(*(asyncio.to_thread(h.process.join, timeout) for h in handles))
         for handle in handles:
@@ -239,6 +256,8 @@ class LocalExecutor:
                 handle.process.kill()
                 await asyncio.to_thread(handle.process.join, 2.0)
             handle.close()
+        # What a backend started and did not stop (its worker was killed, or its shutdown failed) ends with the run.
+        await asyncio.gather(*(asyncio.to_thread(h.end_leftovers) for h in handles if not h.process.is_alive()))
 
 
 def _startup_error(event: StartupFailed) -> BaseException:
