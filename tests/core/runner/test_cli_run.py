@@ -73,6 +73,8 @@ def test_run_writes_json_and_csv(cli_env: dict[str, str], tmp_path: Path) -> Non
     assert report.config["backend"]["type"] == "runner_fake"
     assert report.config["max_requests"] == 30
     assert csv.read_text().count("\n") >= 2
+    if hasattr(os, "getpriority"):  # the CLI ran at a lower priority than its workers, and the report says so
+        assert report.environment["executor"]["runner_niceness"] == max(10, os.getpriority(os.PRIO_PROCESS, 0))
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ async def test_synchronous_sends_one_at_a_time(fake_backend: str) -> None:
     result = await run(config({"tokens": 3, "itl_ms": 1}, max_requests=6, workers=2))
     assert result.error is None
     assert result.report.complete
+    executor = result.report.environment["executor"]
+    assert executor["workers"] == 2
+    if hasattr(os, "getpriority"):  # the library leaves its caller's priority alone
+        assert executor["runner_niceness"] == os.getpriority(os.PRIO_PROCESS, 0)
     (bench,) = result.report.benchmarks
     assert bench.name == "synchronous"
     assert bench.stop_reason == "max_requests"

@@ -180,7 +180,12 @@ async def execute_run(
         config=config.redacted(),
         stages=stages,
         backend_info=backend_info,
-        executor={"name": getattr(executor, "name", type(executor).__name__), "workers": workers},
+        executor={
+            "name": getattr(executor, "name", type(executor).__name__),
+            "workers": workers,
+            # the runner's own priority (`gaugellm run` lowers it while its workers run: gaugellm.runner.priority)
+            "runner_niceness": os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else None,
+        },
         data_description=data_description,
         data_counting=data_counting,
         complete=complete,
