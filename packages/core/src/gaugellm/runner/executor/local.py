@@ -118,7 +118,8 @@ class _WorkerHandle:
     def note_descendants(self) -> None:
         """Remember the processes the worker has started so far (see :mod:`.leftovers`)."""
         if self.process.pid is not None and self.process.is_alive():
-            self.started.update(descendants(self.process.pid))
+            # a new set, not an update: the reader thread may be going through the old one (the worker just died)
+            self.started = self.started | set(descendants(self.process.pid))
 
     def end_leftovers(self) -> list[ProcessId]:
         """End what the worker started and left running (call once the worker has exited)."""
