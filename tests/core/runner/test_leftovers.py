@@ -34,9 +34,11 @@ def tree() -> Iterator[tuple[subprocess.Popen[str], int]]:
     assert parent.stdout is not None
     child = int(parent.stdout.readline())
     yield parent, child
+    noted = descendants(parent.pid)  # before the parent goes: then its child is no longer found under it
     parent.kill()
     parent.wait(10)
-    end_processes(descendants(parent.pid), grace_s=0)  # in case a test failed before ending it
+    end_processes(noted, grace_s=0.2)
+    assert not any(running(process) for process in noted), "the test left a process running"
 
 
 def test_descendants_are_found_through_the_tree(tree: tuple[subprocess.Popen[str], int]) -> None:

@@ -82,11 +82,16 @@ def end_processes(processes: list[ProcessId], grace_s: float = 5.0) -> list[Proc
     """SIGTERM those of ``processes`` still running; SIGKILL whatever is left after ``grace_s``. Returns the ended."""
     ended = [process for process in processes if running(process)]
     _signal(ended, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    while any(running(process) for process in ended) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait(ended, grace_s)
     _signal([process for process in ended if running(process)], signal.SIGKILL)
+    _wait(ended, 1.0)  # SIGKILL is delivered asynchronously: gone before this returns
     return ended
+
+
+def _wait(processes: list[ProcessId], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while any(running(process) for process in processes) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def _signal(processes: list[ProcessId], signum: signal.Signals) -> None:
