@@ -15,6 +15,7 @@ The libc functions are called through ctypes (``os.timerfd_create`` only exists 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import math
@@ -23,7 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 
-__all__ = ["MonotonicTimer", "open_timer"]
+__all__ = ["LoopTimer", "MonotonicTimer", "open_timer", "watch_timer"]
 
 _CLOCK_MONOTONIC = 1
 _TFD_NONBLOCK = 0o4000
@@ -94,3 +95,47 @@ def open_timer() -> MonotonicTimer | None:
             raise OSError(error, os.strerror(error))
 
     return MonotonicTimer(fd, libc_settime)
+
+
+class LoopTimer:
+    """A timer watched by an event loop: each expiry is consumed, then ``callback()`` runs on the loop."""
+
+    def __init__(self, timer: MonotonicTimer, loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+        self._timer = timer
+        self._loop = loop
+        self._callback = callback
+        loop.add_reader(timer.fd, self._fired)
+
+    @property
+    def fd(self) -> int:
+        return self._timer.fd
+
+    def set(self, monotonic_s: float) -> None:
+        """Fire at ``monotonic_s`` (``time.monotonic()``, asyncio's ``loop.time()``), replacing any earlier setting."""
+        self._timer.set(monotonic_s)
+
+    def set_ns(self, monotonic_ns: int) -> None:
+        """Fire at ``monotonic_ns`` (``perf_counter_ns`` on Linux), replacing any earlier setting."""
+        self._timer.set_ns(monotonic_ns)
+
+    def close(self) -> None:
+        """Stop watching the descriptor and close it."""
+        if not self._loop.is_closed():
+            self._loop.remove_reader(self._timer.fd)
+        self._timer.close()
+
+    def _fired(self) -> None:
+        self._timer.clear()
+        self._callback()
+
+
+def watch_timer(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> LoopTimer | None:
+    """A new timer that runs ``callback`` on ``loop`` when it fires; ``None`` where there is no timerfd to watch."""
+    timer = open_timer()
+    if timer is None:
+        return None
+    try:
+        return LoopTimer(timer, loop, callback)
+    except (NotImplementedError, RuntimeError):  # a loop without add_reader (Windows' proactor)
+        timer.close()
+        return None

@@ -23,7 +23,7 @@ import itertools
 import math
 from collections.abc import Callable
 
-from gaugellm.timerfd import MonotonicTimer, open_timer
+from gaugellm.timerfd import LoopTimer, watch_timer
 
 __all__ = ["SPIN_S", "Pacer"]
 
@@ -42,16 +42,10 @@ class Pacer:
         self._order = itertools.count()  # ties run first-come first-served, and callbacks are never compared
         self._timer: asyncio.TimerHandle | asyncio.Handle | None = None
         self._armed_for = math.inf  # the deadline the pending wake-up serves (-inf: a wake-up is due at once)
-        self._fd_timer: MonotonicTimer | None = None
+        self._fd_timer: LoopTimer | None = None
         # loop.time() must be time.monotonic() itself (asyncio's loops); uvloop's is a cached millisecond count
         if use_timerfd and type(loop).__module__.startswith("asyncio"):
-            self._fd_timer = open_timer()
-            if self._fd_timer is not None:
-                try:
-                    loop.add_reader(self._fd_timer.fd, self._on_timer)
-                except (NotImplementedError, RuntimeError):  # a loop without add_reader (Windows' proactor)
-                    self._fd_timer.close()
-                    self._fd_timer = None
+            self._fd_timer = watch_timer(loop, self._wake)
 
     @property
     def precise_timer(self) -> bool:
@@ -72,8 +66,6 @@ class Pacer:
             self._timer.cancel()
             self._timer = None
         if self._fd_timer is not None:
-            if not self._loop.is_closed():
-                self._loop.remove_reader(self._fd_timer.fd)
             self._fd_timer.close()
             self._fd_timer = None
         self._heap.clear()
@@ -97,11 +89,6 @@ class Pacer:
         else:
             self._timer = self._loop.call_soon(self._wake)  # spin: poll I/O, come back
             self._armed_for = -math.inf
-
-    def _on_timer(self) -> None:
-        if self._fd_timer is not None:
-            self._fd_timer.clear()
-        self._wake()
 
     def _wake(self) -> None:
         self._timer = None

@@ -18,6 +18,7 @@ percentiles are exact: short benchmarks and tests get exact numbers, long ones a
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from array import array
@@ -88,19 +89,7 @@ class LogHistogram:
         else:
             shift = value.bit_length() - _SHIFT_BASE
             self._buckets[(shift << SUB_BUCKET_BITS) + (value >> shift)] += 1
-        self.count += 1
-        self.sum += value
-        self.sum_squares += value * value
-        if self.min is None or value < self.min:
-            self.min = value
-        if self.max is None or value > self.max:
-            self.max = value
-        exact = self._exact
-        if exact is not None:
-            if self.count <= self._exact_limit:
-                exact.append(value)
-            else:
-                self._exact = None
+        self._tally(1, value, value * value, value, value, (value,))
 
     def record_many(self, values: Sequence[int]) -> None:
         """Record a batch of samples (one response's gaps) with C-level loops wherever possible."""
@@ -122,19 +111,7 @@ class LogHistogram:
                     for value in values
                 ]
             )
-        self.count += len(values)
-        self.sum += sum(values)
-        self.sum_squares += sum(map(operator.mul, values, values))
-        if self.min is None or low < self.min:
-            self.min = low
-        if self.max is None or high > self.max:
-            self.max = high
-        exact = self._exact
-        if exact is not None:
-            if self.count <= self._exact_limit:
-                exact.extend(values)
-            else:
-                self._exact = None
+        self._tally(len(values), sum(values), sum(map(operator.mul, values, values)), low, high, values)
 
     def record_weighted(self, value: int, weight: int) -> None:
         """Record ``weight`` samples of one value (a gap shared by the several tokens of one chunk)."""
@@ -143,35 +120,30 @@ class LogHistogram:
         if value < 0:
             value = 0
         self._buckets[bucket_index(value)] += weight
-        self.count += weight
-        self.sum += value * weight
-        self.sum_squares += value * value * weight
-        if self.min is None or value < self.min:
-            self.min = value
-        if self.max is None or value > self.max:
-            self.max = value
-        exact = self._exact
-        if exact is not None:
-            if self.count <= self._exact_limit:
-                exact.extend([value] * weight)
-            else:
-                self._exact = None
+        self._tally(weight, value * weight, value * value * weight, value, value, itertools.repeat(value, weight))
 
     def merge(self, other: LogHistogram) -> None:
         """Add another histogram's samples (e.g. from another worker). Exact samples survive while they fit."""
         if other.count == 0:
             return
         self._buckets.update(other._buckets)
-        self.count += other.count
-        self.sum += other.sum
-        self.sum_squares += other.sum_squares
         assert other.min is not None
         assert other.max is not None
-        self.min = other.min if self.min is None else min(self.min, other.min)
-        self.max = other.max if self.max is None else max(self.max, other.max)
-        if self._exact is not None:
-            if other._exact is not None and self.count <= self._exact_limit:
-                self._exact.extend(other._exact)
+        self._tally(other.count, other.sum, other.sum_squares, other.min, other.max, other._exact)
+
+    def _tally(self, count: int, total: int, squares: int, low: int, high: int, samples: Iterable[int] | None) -> None:
+        """The totals, the extremes and the exact samples (``None``: they were not kept, so neither are these)."""
+        self.count += count
+        self.sum += total
+        self.sum_squares += squares
+        if self.min is None or low < self.min:
+            self.min = low
+        if self.max is None or high > self.max:
+            self.max = high
+        exact = self._exact
+        if exact is not None:
+            if samples is not None and self.count <= self._exact_limit:
+                exact.extend(samples)
             else:
                 self._exact = None
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from gaugellm.timerfd import MonotonicTimer, open_timer
+from gaugellm.timerfd import LoopTimer, watch_timer
 
 __all__ = ["LEAD_NS", "SPIN_NS", "Pacer"]
 
@@ -47,8 +47,7 @@ class Pacer:
         self.spin_ns = spin_ns
         self.lead_ns = lead_ns
         self._use_timerfd = use_timerfd
-        self._timer: MonotonicTimer | None = None
-        self._timer_loop: asyncio.AbstractEventLoop | None = None
+        self._timer: LoopTimer | None = None
         self._waiter: asyncio.Future[bool] | None = None
 
     @property
@@ -90,32 +89,17 @@ class Pacer:
 
     def close(self) -> None:
         """Release the timerfd, if one was opened. Harmless twice."""
-        timer, loop = self._timer, self._timer_loop
-        self._timer = self._timer_loop = None
-        if timer is not None and loop is not None:
-            if not loop.is_closed():
-                loop.remove_reader(timer.fd)
+        timer, self._timer = self._timer, None
+        if timer is not None:
             timer.close()
 
-    def _fd_timer(self) -> MonotonicTimer | None:
-        if self._timer is not None or not self._use_timerfd:
-            return self._timer
-        self._use_timerfd = False  # one attempt
-        timer = open_timer()
-        if timer is None:
-            return None
-        loop = asyncio.get_running_loop()
-        try:
-            loop.add_reader(timer.fd, self._on_timer)
-        except (NotImplementedError, RuntimeError):  # a loop without add_reader (Windows' proactor)
-            timer.close()
-            return None
-        self._timer, self._timer_loop = timer, loop
-        return timer
+    def _fd_timer(self) -> LoopTimer | None:
+        if self._timer is None and self._use_timerfd:
+            self._use_timerfd = False  # one attempt
+            self._timer = watch_timer(asyncio.get_running_loop(), self._on_timer)
+        return self._timer
 
     def _on_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.clear()
         _settle(self._waiter, False)
 
 
