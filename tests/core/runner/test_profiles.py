@@ -9,6 +9,34 @@ import pytest
 from gaugellm.errors import RunConfigError
 from gaugellm.runner.scheduler import StageLimits, make_profile, parse_error_limit, parse_window
 from gaugellm.runner.scheduler.arrivals import constant_offsets, poisson_offsets
+from gaugellm.runner.scheduler.stages import StageSpec
+from gaugellm.runner.stage import StageOutcome
+
+
+class _Verdicts:
+    """A stage's sink as a profile sees it: only whether its load was sustainable."""
+
+    def __init__(self, sustainable: bool | None) -> None:
+        self._sustainable = sustainable
+
+    def add(self, response: object) -> None:  # pragma: no cover - never fed here
+        raise AssertionError
+
+    def sustainable(self) -> bool | None:
+        return self._sustainable
+
+
+def finished(rate: float | None, sustainable: bool | None = None) -> StageOutcome:
+    """A finished stage whose measured request rate is ``rate`` (None: nothing succeeded), over one second."""
+    outcome = StageOutcome(
+        spec=StageSpec(name="done", kind="constant", rate=rate or 1.0),
+        sink=_Verdicts(sustainable),
+        started_at=0.0,
+        start_ns=0,
+    )
+    outcome.measured_start_ns, outcome.measured_end_ns = 0, 1_000_000_000
+    outcome.measured_ok = round(rate) if rate else 0
+    return outcome
 
 
 def test_constant_offsets_are_evenly_spaced() -> None:
@@ -28,26 +56,36 @@ def test_poisson_offsets_are_seeded_and_have_the_rate() -> None:
 
 def test_sweep_places_rates_between_synchronous_and_throughput() -> None:
     profile = make_profile("sweep", rates=[3], concurrency=16)
-    first, second = profile.next_stage([]), profile.next_stage([2.0])
+    first, second = profile.next_stage([]), profile.next_stage([finished(2.0)])
     assert first is not None
     assert first.kind == "synchronous"
     assert second is not None
     assert second.kind == "throughput"
     assert second.concurrency == 16
     rates = []
-    measured: list[float | None] = [2.0, 10.0]
-    while (stage := profile.next_stage(measured)) is not None:
+    history = [finished(2.0), finished(10.0)]
+    while (stage := profile.next_stage(history)) is not None:
         assert stage.kind == "constant"
         assert stage.rate is not None
         rates.append(stage.rate)
-        measured.append(stage.rate)
+        history.append(finished(stage.rate, sustainable=True))
     assert rates == pytest.approx([4.0, 6.0, 8.0])
     assert profile.planned_stages == 5
 
 
 def test_sweep_stops_when_nothing_succeeded_at_full_speed() -> None:
     profile = make_profile("sweep")
-    assert profile.next_stage([1.0, None]) is None
+    assert profile.next_stage([finished(1.0), finished(None)]) is None
+
+
+def test_sweep_stops_adding_rates_past_saturation() -> None:
+    profile = make_profile("sweep", rates=[4])
+    history = [finished(2.0), finished(12.0), finished(4.0, sustainable=True)]
+    assert profile.next_stage(history) is not None
+    history.append(finished(6.0, sustainable=False))
+    assert profile.next_stage(history) is None, "the rates rise: every later one would be unsustainable too"
+    history[-1] = finished(6.0, sustainable=None)
+    assert profile.next_stage(history) is not None, "too little to tell is not saturation"
 
 
 @pytest.mark.parametrize(

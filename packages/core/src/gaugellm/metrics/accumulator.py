@@ -9,6 +9,7 @@ chunk carries other than one token). Memory does not grow with the number of req
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from itertools import pairwise
 from typing import TYPE_CHECKING, Literal
 
@@ -19,10 +20,15 @@ from gaugellm.metrics.models import (
     Distribution,
     ErrorGroup,
     HistogramBin,
+    LoadSummary,
     RequestCounts,
+    SloLimitResult,
+    SloSummary,
     TokenTotals,
 )
 from gaugellm.metrics.records import RecordStore, RequestRecord
+from gaugellm.metrics.slo import SloSet, wilson_interval
+from gaugellm.metrics.trend import LatencyTrend
 from gaugellm.reports.redaction import redact_text
 
 if TYPE_CHECKING:
@@ -55,6 +61,8 @@ class BenchmarkAccumulator:
     ``keep_records`` keeps a compact record of each request (the first ``max_records`` of them) for the report.
     ``exact_limit`` is how many samples each distribution keeps verbatim for exact percentiles before it relies on
     its histogram alone (bounded relative error); see :mod:`gaugellm.metrics.histogram`.
+    ``slo`` judges every request against the run's limits (:mod:`gaugellm.metrics.slo`), ``attainment_target`` is the
+    share of good requests asked for, and ``target_rate`` is the rate an open-loop stage was asked to send.
     """
 
     def __init__(
@@ -62,8 +70,20 @@ class BenchmarkAccumulator:
         keep_records: bool = False,
         max_records: int = DEFAULT_MAX_RECORDS,
         exact_limit: int = DEFAULT_EXACT_LIMIT,
+        *,
+        slo: SloSet | None = None,
+        attainment_target: float | None = None,
+        target_rate: float | None = None,
     ) -> None:
         self._store = RecordStore(max_records) if keep_records else None
+        self._slo = slo if slo else None
+        self.attainment_target = attainment_target
+        self.target_rate = target_rate
+        self.good = 0
+        self.judged = 0
+        self.good_output_tokens = 0
+        self.broken = [0] * (len(slo.limits) if slo else 0)
+        self.trend = LatencyTrend()
         self._origin_ns: int | None = None
         self.successful = 0
         self.errored = 0
@@ -119,30 +139,43 @@ class BenchmarkAccumulator:
             self.successful += 1
             self._count_tokens(prompt, response.prompt_tokens_source, output, source)
             first = response.first_token_ns
+            ttft = ttft_sched = latency = latency_sched = itl = tpot = None
             if first is not None:
                 if dispatched is not None:
-                    self.ttft.record(first - dispatched)
+                    ttft = first - dispatched
+                    self.ttft.record(ttft)
                 if scheduled is not None:
-                    self.ttft_from_schedule.record(first - scheduled)
+                    ttft_sched = first - scheduled
+                    self.ttft_from_schedule.record(ttft_sched)
             if ended is not None:
                 if dispatched is not None:
-                    self.latency.record(ended - dispatched)
+                    latency = ended - dispatched
+                    self.latency.record(latency)
                 if scheduled is not None:
-                    self.latency_from_schedule.record(ended - scheduled)
+                    latency_sched = ended - scheduled
+                    self.latency_from_schedule.record(latency_sched)
+                    self.trend.add(scheduled, latency_sched)
             if chunks >= 2 and output is not None and output >= 2 and first is not None:
                 last = response.last_token_ns
                 if last is not None:
-                    self.itl.record(round((last - first) / (output - 1)))
+                    itl = round((last - first) / (output - 1))
+                    self.itl.record(itl)
                 if ended is not None:
-                    self.tpot.record(round((ended - first) / (output - 1)))
+                    tpot = round((ended - first) / (output - 1))
+                    self.tpot.record(tpot)
             if chunks >= 2:
                 self._record_gaps(times, response.chunk_tokens)
+            if self._slo is not None:
+                self._judge((ttft, itl, tpot, latency, ttft_sched, latency_sched), output or 0)
         elif error.kind is _CANCELLED:
             status = 2
             self.incomplete += 1
+            if self._slo is not None:
+                self._judge_cancelled(scheduled, dispatched, response.first_token_ns, ended)
         else:
             status = 1
             self.errored += 1
+            self.judged += 1
             key = (error.kind.value, error.status_code)
             tally = self._errors.get(key)
             if tally is None:
@@ -163,6 +196,40 @@ class BenchmarkAccumulator:
                 None if error is None else error.kind.value,
                 None if error is None else error.status_code,
             )
+
+    def _judge(self, values: tuple[int | None, ...], output: int) -> None:
+        """A successful request: good unless it broke a limit."""
+        assert self._slo is not None
+        self.judged += 1
+        broken = self._slo.broken(values)
+        if not broken:
+            self.good += 1
+            self.good_output_tokens += output
+            return
+        for index in broken:
+            self.broken[index] += 1
+
+    def _judge_cancelled(
+        self, scheduled: int | None, dispatched: int | None, first: int | None, ended: int | None
+    ) -> None:
+        """A cancelled request is judged only if its time so far already broke a limit (a lower bound)."""
+        assert self._slo is not None
+        if ended is None:
+            return
+        ttft_end = first if first is not None else ended
+        values = (
+            None if dispatched is None else ttft_end - dispatched,
+            None,
+            None,
+            None if dispatched is None else ended - dispatched,
+            None if scheduled is None else ttft_end - scheduled,
+            None if scheduled is None else ended - scheduled,
+        )
+        broken = self._slo.broken(values)
+        if broken:
+            self.judged += 1
+            for index in broken:
+                self.broken[index] += 1
 
     def _count_tokens(self, prompt: int | None, prompt_source: str, output: int | None, source: str) -> None:
         if prompt is not None:
@@ -211,6 +278,72 @@ class BenchmarkAccumulator:
         """Requests not kept as records because ``max_records`` was reached."""
         return 0 if self._store is None else self._store.dropped
 
+    def attainment(self, z: float = 1.959963984540054) -> tuple[int, int, tuple[float, float] | None]:
+        """``(good, judged, Wilson interval at z)`` so far: what a capacity probe watches while it runs."""
+        return self.good, self.judged, wilson_interval(self.good, self.judged, z)
+
+    def sustainable(self) -> bool | None:
+        """Whether the load looks sustainable so far (:mod:`gaugellm.metrics.trend`); None: too little to tell."""
+        estimate = self.trend.estimate()
+        if estimate is None:
+            return None
+        median = self.latency_from_schedule.percentiles((50.0,))[0]
+        return estimate.sustainable(None if median is None else median / _NS_PER_MS)
+
+    def _slo_summary(self, per_second: Callable[[float], float | None]) -> SloSummary | None:
+        slo = self._slo
+        if slo is None:
+            return None
+        interval = wilson_interval(self.good, self.judged)
+        low, high = interval if interval is not None else (None, None)
+        target = self.attainment_target
+        met = None
+        if target is not None and low is not None and high is not None:
+            met = True if low >= target else False if high < target else None
+        return SloSummary(
+            limits=[
+                SloLimitResult(limit=limit.text(), metric=limit.metric, limit_ms=limit.limit_ms, broken=broken)
+                for limit, broken in zip(slo.limits, self.broken, strict=True)
+            ],
+            judged=self.judged,
+            good=self.good,
+            failed=self.errored,
+            attainment=self.good / self.judged if self.judged else None,
+            attainment_low=low,
+            attainment_high=high,
+            target=target,
+            met=met,
+            goodput=per_second(self.good),
+            good_output_tokens_per_s=per_second(self.good_output_tokens),
+        )
+
+    def _load_summary(self, request_rate: float | None) -> LoadSummary | None:
+        if self.target_rate is None:
+            return None
+        estimate = self.trend.estimate()
+        ratio = None if request_rate is None or self.target_rate <= 0 else request_rate / self.target_rate
+        if estimate is None:
+            return LoadSummary(
+                target_rate=self.target_rate,
+                achieved_ratio=ratio,
+                points=self.trend.n,
+                latency_growth=None,
+                latency_growth_low=None,
+                latency_growth_high=None,
+                growth_ms=None,
+                sustainable=None,
+            )
+        return LoadSummary(
+            target_rate=self.target_rate,
+            achieved_ratio=ratio,
+            points=estimate.points,
+            latency_growth=estimate.slope,
+            latency_growth_low=estimate.slope_low,
+            latency_growth_high=estimate.slope_high,
+            growth_ms=estimate.growth_ms,
+            sustainable=self.sustainable(),
+        )
+
     def summary(self, started_ns: int, ended_ns: int) -> BenchmarkMetrics:
         """The benchmark's metrics over the throughput window ``started_ns .. ended_ns`` (perf_counter_ns)."""
         self._origin_ns = started_ns
@@ -221,13 +354,14 @@ class BenchmarkAccumulator:
         def per_second(amount: float) -> float | None:
             return None if window_s is None else amount / window_s
 
+        request_rate = per_second(self.successful)
         return BenchmarkMetrics(
             duration_s=max(window_ns, 0) / 1e9,
             requests=RequestCounts(
                 total=self.count, successful=self.successful, errored=self.errored, incomplete=self.incomplete
             ),
             error_rate=self.errored / judged if judged else None,
-            request_rate=per_second(self.successful),
+            request_rate=request_rate,
             output_tokens_per_s=per_second(self.output_tokens),
             total_tokens_per_s=per_second(self.prompt_tokens + self.output_tokens),
             concurrency=None if window_ns <= 0 else self.busy_ns / window_ns,
@@ -253,6 +387,8 @@ class BenchmarkAccumulator:
                     self._errors.items(), key=lambda item: (-item[1].count, item[0][0], item[0][1] or 0)
                 )
             ],
+            slo=self._slo_summary(per_second),
+            load=self._load_summary(request_rate),
         )
 
 

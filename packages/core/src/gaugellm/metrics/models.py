@@ -16,7 +16,10 @@ __all__ = [
     "Distribution",
     "ErrorGroup",
     "HistogramBin",
+    "LoadSummary",
     "RequestCounts",
+    "SloLimitResult",
+    "SloSummary",
     "TokenTotals",
 ]
 
@@ -86,6 +89,56 @@ class ErrorGroup(_Model):
     example: str = Field(description="The first message seen (truncated).")
 
 
+class SloLimitResult(_Model):
+    """One limit of the SLO and how many judged requests broke it."""
+
+    limit: str = Field(description="As written in the config, canonical form, e.g. 'ttft<=500ms'.")
+    metric: str
+    limit_ms: float
+    broken: int = Field(ge=0, description="Requests that broke this limit (a request may break several).")
+
+
+class SloSummary(_Model):
+    """How many requests met the service-level objective. Definitions and statistics: docs/slo.md."""
+
+    limits: list[SloLimitResult]
+    judged: int = Field(
+        ge=0, description="Successful + failed requests, and cancelled ones that had already broken a limit."
+    )
+    good: int = Field(ge=0, description="Succeeded and met every limit.")
+    failed: int = Field(ge=0, description="Judged requests that failed with an error (never good).")
+    attainment: float | None = Field(description="good / judged.")
+    attainment_low: float | None = Field(description="Lower end of the Wilson score interval of the attainment.")
+    attainment_high: float | None = Field(description="Upper end of the Wilson score interval of the attainment.")
+    confidence: float = Field(default=0.95, description="Confidence level of the interval.")
+    target: float | None = Field(default=None, description="The attainment the run asked for (--slo-attainment).")
+    met: bool | None = Field(
+        default=None,
+        description="True: the interval lies at or above the target; false: below it; null: it straddles the target.",
+    )
+    goodput: float | None = Field(description="Good requests per second over the window.")
+    good_output_tokens_per_s: float | None = Field(description="Output tokens of good requests per second.")
+
+
+class LoadSummary(_Model):
+    """Whether an open-loop (rate) stage's load was sustainable: the trend of latency from the schedule."""
+
+    target_rate: float | None = Field(default=None, description="The rate the stage was asked to send, requests/s.")
+    achieved_ratio: float | None = Field(
+        default=None, description="Successful requests/s over the window divided by the target rate."
+    )
+    points: int = Field(ge=0, description="Successful measured requests the trend was fitted on.")
+    latency_growth: float | None = Field(
+        description="Slope of latency from schedule against scheduled time: seconds of extra latency per second."
+    )
+    latency_growth_low: float | None = Field(description="Lower end of the slope's 95 % confidence interval.")
+    latency_growth_high: float | None = Field(description="Upper end of the slope's 95 % confidence interval.")
+    growth_ms: float | None = Field(description="How much the fitted latency rose across the stage, ms.")
+    sustainable: bool | None = Field(
+        description="False when a queue clearly built up (docs/slo.md); null when there was too little to tell."
+    )
+
+
 class BenchmarkMetrics(_Model):
     """Everything measured in one benchmark (one profile stage). See docs/metrics.md for each definition."""
 
@@ -112,3 +165,5 @@ class BenchmarkMetrics(_Model):
     prompt_length: Distribution = Field(description="Prompt tokens per successful request (where known).")
     output_length: Distribution = Field(description="Output tokens per successful request.")
     errors: list[ErrorGroup] = Field(default_factory=list, description="Errors by kind and status code.")
+    slo: SloSummary | None = Field(default=None, description="SLO attainment and goodput (null without --slo).")
+    load: LoadSummary | None = Field(default=None, description="Sustainability of a rate stage (null otherwise).")

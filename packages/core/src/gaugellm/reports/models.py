@@ -9,7 +9,7 @@ of an older version could misread a newer document; the JSON Schema of each vers
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,14 +18,29 @@ from gaugellm.metrics.models import BenchmarkMetrics
 from gaugellm.metrics.records import RequestRecords
 from gaugellm.reports.redaction import redact, redact_text
 
-__all__ = ["REPORT_VERSION", "BenchmarkReport", "RunReport"]
+__all__ = ["REPORT_VERSION", "BenchmarkReport", "CapacityProbeReport", "CapacityReport", "CostReport", "RunReport"]
 
-#: The version of the report document this gaugellm writes (and the newest it reads).
-REPORT_VERSION = 1
+#: The version of the report document this gaugellm writes (and the newest it reads). Version 2 added SLO, load,
+#: cost and capacity sections, all optional, so a version 1 document reads as a version 2 one without them.
+REPORT_VERSION = 2
 
 
 def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class CostReport(BaseModel):
+    """What the measured throughput costs, from the deployment's price per hour (--price-per-hour)."""
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    price_per_hour: float = Field(gt=0, description="As given; the currency is the user's.")
+    per_million_output_tokens: float | None = Field(
+        description="price_per_hour / (output tokens/s * 3600) * 1e6: a million output tokens at this load."
+    )
+    per_million_good_output_tokens: float | None = Field(
+        default=None, description="The same over the output tokens of good requests only (with --slo)."
+    )
 
 
 class BenchmarkReport(BaseModel):
@@ -45,11 +60,56 @@ class BenchmarkReport(BaseModel):
     )
     incomplete: bool = Field(default=False, description="The stage was cut short (Ctrl-C, a crash, a dead server).")
     stop_reason: str | None = Field(default=None, description="Why the stage ended, e.g. 'max_requests'.")
+    cost: CostReport | None = Field(default=None, description="Cost per million tokens (with --price-per-hour).")
 
     @field_validator("profile", mode="before")
     @classmethod
     def _redact_profile(cls, value: Any) -> Any:
         return redact(value) if isinstance(value, dict) else value
+
+
+class CapacityProbeReport(BaseModel):
+    """One probe of a capacity search, in the order they ran."""
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    benchmark: str = Field(description="The benchmark that holds this probe's measurements.")
+    value: float = Field(description="The load probed: requests/s, or concurrent streams.")
+    verdict: Literal["pass", "fail", "measured"]
+    decided_by: str = Field(description="interval, trend, point estimate, no data, or measurement.")
+    reason: str
+    attainment: float | None = None
+    attainment_low: float | None = Field(default=None, description="Wilson interval at the probe's per-look level.")
+    attainment_high: float | None = None
+    sustainable: bool | None = None
+    request_rate: float | None = Field(default=None, description="Successful requests/s the probe achieved.")
+    duration_s: float = Field(ge=0)
+
+
+class CapacityReport(BaseModel):
+    """The answer of a capacity search: the highest load meeting the SLO, and how it was found (docs/slo.md)."""
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    by: Literal["rate", "concurrency"]
+    slo: list[str]
+    target: float = Field(description="The attainment the SLO must reach.")
+    confidence: float = Field(description="Each probe's verdict is wrong with probability at most 1 - confidence.")
+    status: Literal["found", "bracketed", "below_lowest", "above_highest", "no_answer"] = Field(
+        description="found: within precision; bracketed: stopped (budget, probes) before that; below_lowest: even the "
+        "lowest load probed failed; above_highest: the highest load probed passed; no_answer: nothing decided."
+    )
+    capacity: float | None = Field(description="The highest load that passed (requests/s or streams).")
+    upper: float | None = Field(description="The lowest load that failed: the capacity lies in [capacity, upper).")
+    precision: float
+    throughput: float | None = Field(default=None, description="Completions/s of the bracketing throughput stage.")
+    goodput: float | None = Field(default=None, description="Good requests/s at the capacity's probe.")
+    good_output_tokens_per_s: float | None = None
+    cost_per_million_good_output_tokens: float | None = None
+    spent_s: float = Field(ge=0, description="Time spent in probes.")
+    budget_s: float | None = None
+    stopped: str | None = Field(default=None, description="Why the search stopped before its precision, if it did.")
+    probes: list[CapacityProbeReport] = Field(default_factory=list)
 
 
 class RunReport(BaseModel):
@@ -73,6 +133,7 @@ class RunReport(BaseModel):
         description="How tokens were counted: {'prompt': ..., 'output': ...} (server, tokenizer, estimate ...).",
     )
     benchmarks: list[BenchmarkReport] = Field(default_factory=list)
+    capacity: CapacityReport | None = Field(default=None, description="The capacity search's answer (-p capacity).")
     complete: bool = Field(default=True, description="False when the run was interrupted; what it measured is kept.")
     error: str | None = Field(default=None, description="Why the run ended early, if it did.")
 

@@ -9,19 +9,31 @@ The scheduler's own checks (a profile that needs a rate, a warm-up longer than t
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from gaugellm.backend.args import BackendArgs, describe_validation_error
 from gaugellm.errors import BackendArgsError, GaugeError, RunConfigError, validation_problems
+from gaugellm.metrics.slo import SloSet, normalise_slo, parse_slo
+from gaugellm.runner.scheduler.capacity import LOOKS, CapacitySearch, ProbeRule
 from gaugellm.runner.scheduler.limits import StageLimits, parse_error_limit, parse_window
-from gaugellm.runner.scheduler.profiles import Profile, ProfileKind, make_profile
+from gaugellm.runner.scheduler.profiles import DEFAULT_THROUGHPUT_CONCURRENCY, Plan, ProfileKind, make_profile
 
-__all__ = ["RunConfig", "load_config_file"]
+__all__ = ["DEFAULT_MAX_CONCURRENCY_PROBED", "DEFAULT_PROBE_SECONDS", "RunConfig", "load_config_file"]
+
+#: A capacity probe runs at most this long unless --max-seconds says otherwise.
+DEFAULT_PROBE_SECONDS = 30.0
+#: A capacity search by concurrency tries at most this many streams unless --concurrency says otherwise.
+DEFAULT_MAX_CONCURRENCY_PROBED = 1024
+
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|m|min|h)?\s*$")
+_DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
 
 class RunConfig(BaseModel):
@@ -49,6 +61,26 @@ class RunConfig(BaseModel):
     output: list[str] = Field(default_factory=list, description="Report files; the format follows the extension.")
     workers: int | None = Field(default=None, ge=1, description="Worker processes; default: fits CPUs and backend.")
     records: bool = Field(default=True, description="Keep per-request records in the JSON report.")
+    slo: list[str] = Field(
+        default_factory=list,
+        description="Per-request limits, e.g. 'ttft<=500ms,tpot<=50ms' (metrics: ttft, itl, tpot, latency, "
+        "ttft_from_schedule, latency_from_schedule; units ms or s); see docs/slo.md.",
+    )
+    slo_attainment: float = Field(
+        default=0.99, gt=0, lt=1, description="Share of requests that must meet the SLO (0.99 or '99%')."
+    )
+    capacity_by: Literal["rate", "concurrency"] = Field(
+        default="rate", description="capacity profile: search the highest request rate, or concurrency."
+    )
+    budget: float | None = Field(
+        default=None, gt=0, description="capacity profile: the most seconds the whole search may take ('10m')."
+    )
+    precision: float = Field(
+        default=0.03, gt=0, lt=0.5, description="capacity profile: stop when the bracket is this narrow (relative)."
+    )
+    price_per_hour: float | None = Field(
+        default=None, gt=0, description="What the deployment costs per hour: adds cost per million output tokens."
+    )
 
     @field_validator("rate", mode="before")
     @classmethod
@@ -61,6 +93,38 @@ class RunConfig(BaseModel):
     @classmethod
     def _window_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) else value
+
+    @field_validator("slo", mode="before")
+    @classmethod
+    def _slo_limits(cls, value: Any) -> Any:
+        return normalise_slo(value)
+
+    @field_validator("slo_attainment", mode="before")
+    @classmethod
+    def _attainment(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            try:
+                return float(value.strip()[:-1]) / 100
+            except ValueError:
+                raise ValueError(f"{value!r} is not a percentage") from None
+        return value
+
+    @field_validator("budget", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = _DURATION.match(value.lower())
+            if match is None:
+                raise ValueError(f"{value!r} is not a duration; write e.g. 300, 300s, 10m or 1h")
+            return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        return value
+
+    @field_validator("slo_attainment", "budget", "precision", "price_per_hour")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
 
     @field_validator("output", mode="before")
     @classmethod
@@ -89,19 +153,73 @@ class RunConfig(BaseModel):
             ) from None
         config.limits()  # the scheduler's checks, now rather than after the workers started
         config.profile_plan()
+        config._check_search_options()
         return config
+
+    def _check_search_options(self) -> None:
+        given = self.model_fields_set
+        if self.profile != "capacity":
+            for name in ("capacity_by", "budget", "precision"):
+                if name in given:
+                    option = "--" + name.replace("_", "-")
+                    raise RunConfigError(f"{option} applies only to the capacity profile (-p capacity)")
+        if "slo_attainment" in given and not self.slo:
+            raise RunConfigError("--slo-attainment needs --slo (the limits whose attainment it sets)")
+
+    @property
+    def probe_seconds(self) -> float | None:
+        """Each stage's time limit; a capacity search without one gets :data:`DEFAULT_PROBE_SECONDS` per probe."""
+        if self.max_seconds is None and self.profile == "capacity":
+            return DEFAULT_PROBE_SECONDS
+        return self.max_seconds
+
+    def slo_set(self) -> SloSet | None:
+        return SloSet(parse_slo(self.slo)) if self.slo else None
 
     def limits(self) -> StageLimits:
         return StageLimits(
             max_requests=self.max_requests,
-            max_seconds=self.max_seconds,
+            max_seconds=self.probe_seconds,
             errors=parse_error_limit(self.max_errors),
             warmup=parse_window(self.warmup, "--warmup"),
             cooldown=parse_window(self.cooldown, "--cooldown"),
         )
 
-    def profile_plan(self) -> Profile:
+    def profile_plan(self) -> Plan:
+        if self.profile == "capacity":
+            return self._capacity_search()
         return make_profile(self.profile, rates=self.rate, concurrency=self.concurrency, seed=self.seed)
+
+    def _capacity_search(self) -> CapacitySearch:
+        if not self.slo:
+            raise RunConfigError(
+                "the capacity profile needs --slo: the limits the capacity is measured against, e.g. --slo ttft<=500ms"
+            )
+        if self.rate:
+            raise RunConfigError("--rate does not apply to the capacity profile (it finds the rate); remove it")
+        if self.max_requests is not None:
+            raise RunConfigError(
+                "the capacity profile's probes are bounded by time: use --max-seconds (per probe), not --max-requests"
+            )
+        seconds = self.probe_seconds
+        assert seconds is not None
+        shortest = seconds / LOOKS
+        if self.budget is not None and self.budget < 3 * shortest:
+            raise RunConfigError(
+                f"--budget {self.budget:g}s is too small to decide: a search needs a throughput stage and two probes "
+                f"of at least {shortest:g} s each ({3 * shortest:g} s; a probe is first judged after a quarter of "
+                f"--max-seconds {seconds:g}); raise --budget or lower --max-seconds"
+            )
+        default_bound = DEFAULT_THROUGHPUT_CONCURRENCY if self.capacity_by == "rate" else DEFAULT_MAX_CONCURRENCY_PROBED
+        return CapacitySearch(
+            rule=ProbeRule(target=self.slo_attainment),
+            probe_seconds=seconds,
+            by=self.capacity_by,
+            precision=self.precision,
+            budget_s=self.budget,
+            bound=self.concurrency or default_bound,
+            seed=self.seed,
+        )
 
     def redacted(self) -> dict[str, Any]:
         """JSON-safe, secrets masked: for the report."""

@@ -15,7 +15,7 @@ from gaugellm.backend.schemas import GenerationRequest
 from gaugellm.errors import RunConfigError
 from gaugellm.runner.executor.base import Executor
 from gaugellm.runner.scheduler.limits import StageLimits
-from gaugellm.runner.scheduler.profiles import Profile
+from gaugellm.runner.scheduler.profiles import Plan
 from gaugellm.runner.scheduler.stages import StageSpec
 from gaugellm.runner.stage import ResponseSink, StageOutcome, StageProgress, StageRun
 
@@ -107,11 +107,11 @@ class Engine:
         self._next_request += 1
         return request
 
-    async def run(self, profile: Profile) -> RunOutcome:
+    async def run(self, profile: Plan) -> RunOutcome:
         """Run every stage of the profile, or until something stops the run."""
         stages: list[StageOutcome] = []
         while self.stop_reason is None:
-            spec = profile.next_stage([stage.request_rate for stage in stages])
+            spec = profile.next_stage(stages)
             if spec is None:
                 break
             if self.observer is not None:

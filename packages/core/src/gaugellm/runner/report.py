@@ -12,14 +12,95 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gaugellm.runner.engine import StageOutcome
+from gaugellm.runner.scheduler.capacity import CapacitySearch
 
 if TYPE_CHECKING:
+    from gaugellm.metrics import BenchmarkMetrics
     from gaugellm.reports import BenchmarkReport, RunReport
+    from gaugellm.reports.models import CapacityReport, CostReport
 
-__all__ = ["benchmark_report", "run_report", "token_counting"]
+__all__ = ["benchmark_report", "capacity_report", "cost_report", "run_report", "token_counting"]
 
 
-def benchmark_report(outcome: StageOutcome) -> BenchmarkReport:
+def _per_million(price_per_hour: float, tokens_per_s: float | None) -> float | None:
+    if not tokens_per_s:
+        return None
+    return price_per_hour / (tokens_per_s * 3600) * 1e6
+
+
+def cost_report(metrics: BenchmarkMetrics, price_per_hour: float | None) -> CostReport | None:
+    """What a million output tokens cost at this benchmark's throughput (and a million good ones, with an SLO)."""
+    if price_per_hour is None:
+        return None
+    from gaugellm.reports.models import CostReport
+
+    good = metrics.slo.good_output_tokens_per_s if metrics.slo is not None else None
+    return CostReport(
+        price_per_hour=price_per_hour,
+        per_million_output_tokens=_per_million(price_per_hour, metrics.output_tokens_per_s),
+        per_million_good_output_tokens=_per_million(price_per_hour, good) if metrics.slo is not None else None,
+    )
+
+
+def capacity_report(
+    search: CapacitySearch, benchmarks: Sequence[BenchmarkReport], slo: list[str], price_per_hour: float | None
+) -> CapacityReport:
+    """The search's answer for the report, with goodput (and cost) at the capacity's own probe."""
+    from gaugellm.reports.models import CapacityProbeReport, CapacityReport
+
+    by_name = {benchmark.name: benchmark for benchmark in benchmarks}
+    probes = []
+    for probe in search.probes:
+        verdict = probe.verdict
+        probes.append(
+            CapacityProbeReport(
+                benchmark=probe.stage,
+                value=probe.value,
+                verdict="measured" if verdict.decided_by == "measurement" else "pass" if verdict.passed else "fail",
+                decided_by=verdict.decided_by,
+                reason=verdict.reason,
+                attainment=verdict.attainment,
+                attainment_low=verdict.attainment_low,
+                attainment_high=verdict.attainment_high,
+                sustainable=verdict.sustainable,
+                request_rate=probe.request_rate,
+                duration_s=probe.duration_s,
+            )
+        )
+    capacity = search.passing
+    best = next(
+        (
+            by_name.get(probe.stage)
+            for probe in reversed(search.probes)
+            if probe.value == capacity and probe.verdict.passed
+        ),
+        None,
+    )
+    slo_summary = best.metrics.slo if best is not None else None
+    good_tokens = slo_summary.good_output_tokens_per_s if slo_summary is not None else None
+    return CapacityReport(
+        by=search.by,
+        slo=slo,
+        target=search.rule.target,
+        confidence=search.rule.confidence,
+        status=search.status,
+        capacity=capacity,
+        upper=search.failing,
+        precision=search.precision,
+        throughput=search.throughput,
+        goodput=slo_summary.goodput if slo_summary is not None else None,
+        good_output_tokens_per_s=good_tokens,
+        cost_per_million_good_output_tokens=None
+        if price_per_hour is None
+        else _per_million(price_per_hour, good_tokens),
+        spent_s=search.spent_s,
+        budget_s=search.budget_s,
+        stopped=search.stopped,
+        probes=probes,
+    )
+
+
+def benchmark_report(outcome: StageOutcome, price_per_hour: float | None = None) -> BenchmarkReport:
     """One stage as a benchmark of the report."""
     from gaugellm.metrics import BenchmarkAccumulator
     from gaugellm.reports import BenchmarkReport
@@ -40,6 +121,7 @@ def benchmark_report(outcome: StageOutcome) -> BenchmarkReport:
         records=records if records else None,
         incomplete=outcome.incomplete,
         stop_reason=outcome.stop_reason or None,
+        cost=cost_report(metrics, price_per_hour),
     )
 
 
@@ -75,6 +157,9 @@ def run_report(
     data_counting: str | None,
     complete: bool,
     error: str | None,
+    price_per_hour: float | None = None,
+    search: CapacitySearch | None = None,
+    slo: list[str] | None = None,
 ) -> RunReport:
     """The whole run as a report document."""
     from gaugellm.reports import RunReport, collect_environment
@@ -84,12 +169,14 @@ def run_report(
     full_config = dict(config)
     if data_description is not None:
         full_config["data_description"] = data_description
+    benchmarks = [benchmark_report(stage, price_per_hour) for stage in stages]
     return RunReport(
         config=full_config,
         environment=environment,
         backend=backend_info,
         token_counting=token_counting(stages, data_counting),
-        benchmarks=[benchmark_report(stage) for stage in stages],
+        benchmarks=benchmarks,
+        capacity=None if search is None else capacity_report(search, benchmarks, slo or [], price_per_hour),
         complete=complete,
         error=error,
     )

@@ -26,8 +26,9 @@ from gaugellm.runner.engine import Engine, ProgressObserver, RequestSource, RunO
 from gaugellm.runner.errors import RunIncompleteError, RunInterruptedError
 from gaugellm.runner.executor.base import Executor
 from gaugellm.runner.executor.loader import backend_spec
+from gaugellm.runner.scheduler.capacity import CapacitySearch
 from gaugellm.runner.scheduler.limits import StageLimits
-from gaugellm.runner.scheduler.profiles import Profile
+from gaugellm.runner.scheduler.profiles import Plan
 
 if TYPE_CHECKING:
     from gaugellm.reports import RunReport
@@ -56,7 +57,7 @@ def choose_workers(
     requested: int | None,
     *,
     processes_limit: int | None,
-    profile: Profile,
+    profile: Plan,
     limits: StageLimits,
     backend_name: str,
 ) -> int:
@@ -157,11 +158,17 @@ async def execute_run(
                 backend_info = dict(started[0].backend_info)
             if on_workers_ready is not None:
                 on_workers_ready(len(started))
+            slo = config.slo_set()
             engine = Engine(
                 executor,
                 source,
                 limits,
-                sink_factory=lambda _spec: BenchmarkAccumulator(keep_records=config.records),
+                sink_factory=lambda spec: BenchmarkAccumulator(
+                    keep_records=config.records,
+                    slo=slo,
+                    attainment_target=config.slo_attainment if slo else None,
+                    target_rate=spec.rate,
+                ),
                 observer=observer,
                 requests_limit=probe.requests_limit,
             )
@@ -190,6 +197,9 @@ async def execute_run(
         data_counting=data_counting,
         complete=complete,
         error=error_text if not complete else None,
+        price_per_hour=config.price_per_hour,
+        search=profile if isinstance(profile, CapacitySearch) else None,
+        slo=config.slo,
     )
     from gaugellm.reports import write_report
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from gaugellm.backend.schemas import ErrorKind, GenerationResponse
 from gaugellm.runner.executor.messages import (
@@ -36,6 +36,7 @@ from gaugellm.runner.scheduler.stages import StageSpec
 
 if TYPE_CHECKING:
     from gaugellm.runner.engine import Engine
+    from gaugellm.runner.scheduler.capacity import JudgedSink, ProbeVerdict
 
 __all__ = [
     "BACKLOG_S",
@@ -118,6 +119,7 @@ class StageOutcome:
     prompt_sources: Counter[str] = field(default_factory=Counter)
     output_sources: Counter[str] = field(default_factory=Counter)
     last_error: str | None = None
+    verdict: ProbeVerdict | None = None  # a capacity probe decided while it ran
 
     @property
     def window_ns(self) -> tuple[int, int]:
@@ -156,7 +158,16 @@ class StageRun:
             spec=spec, sink=engine.sink_factory(spec), started_at=time.time() + START_MARGIN_S, start_ns=self.start_ns
         )
         max_seconds = self.limits.max_seconds
+        if spec.max_seconds is not None:
+            max_seconds = spec.max_seconds if max_seconds is None else min(max_seconds, spec.max_seconds)
+        self.max_seconds = max_seconds
         self.deadline_ns = None if max_seconds is None else self.start_ns + round(max_seconds * 1e9)
+        # A judged probe is looked at this often (its last look is its deadline).
+        probe = spec.probe
+        self.look_ns: int | None = None
+        if probe is not None and not probe.measure_only and max_seconds is not None and probe.looks > 1:
+            self.look_ns = round(max_seconds * 1e9 / probe.looks)
+        self.next_look_ns = self.start_ns + (self.look_ns or 0)
         self.planned = self.limits.max_requests
         self.arrivals = spec.arrivals()
         self.next_offset = next(self.arrivals) if self.arrivals is not None else None
@@ -206,11 +217,24 @@ class StageRun:
             self._end(cancel=True, reason=engine.stop_reason, error=engine.stop_message)
         elif self.deadline_ns is not None and now >= self.deadline_ns:
             self._end(cancel=True, reason="max_seconds")
+        elif self.look_ns is not None and now >= self.next_look_ns and self._look():
+            self._end(cancel=True, reason="decided")
         else:
             self._feed(now)
             all_sent = self.planned is not None and self.outcome.sent >= self.planned
             if all_sent and not any(self.outstanding.values()):
                 self._end(cancel=False, reason="max_requests")
+
+    def _look(self) -> bool:
+        """Judge a capacity probe mid-stage; True when its verdict is in."""
+        assert self.spec.probe is not None
+        assert self.look_ns is not None
+        self.next_look_ns += self.look_ns
+        verdict = self.spec.probe.judge(cast("JudgedSink", self.outcome.sink), final=False)
+        if verdict is None:
+            return False
+        self.outcome.verdict = verdict
+        return True
 
     def _handle(self, event: Event) -> None:
         if isinstance(event, Results):
@@ -333,7 +357,7 @@ class StageRun:
         self.ending = True
         outcome = self.outcome
         outcome.stop_reason = reason
-        if cancel and reason != "max_seconds":
+        if cancel and reason not in ("max_seconds", "decided"):
             outcome.incomplete = True
         if error is not None and outcome.error is None:
             outcome.error = error
@@ -386,6 +410,6 @@ class StageRun:
                 errors=self.outcome.errors,
                 in_flight=max(0, sum(self.dispatched.values()) - self.returned),
                 max_requests=self.planned,
-                max_seconds=self.limits.max_seconds,
+                max_seconds=self.max_seconds,
             )
         )

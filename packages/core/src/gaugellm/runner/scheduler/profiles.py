@@ -9,28 +9,60 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from gaugellm.errors import RunConfigError
 from gaugellm.runner.scheduler.stages import StageSpec
+
+if TYPE_CHECKING:
+    from gaugellm.runner.stage import StageOutcome
 
 __all__ = [
     "DEFAULT_SWEEP_RATES",
     "DEFAULT_THROUGHPUT_CONCURRENCY",
     "PROFILES",
+    "Plan",
     "Profile",
     "ProfileKind",
     "make_profile",
 ]
 
-ProfileKind = Literal["synchronous", "concurrent", "constant", "poisson", "throughput", "sweep"]
-PROFILES: tuple[ProfileKind, ...] = ("synchronous", "concurrent", "constant", "poisson", "throughput", "sweep")
+ProfileKind = Literal["synchronous", "concurrent", "constant", "poisson", "throughput", "sweep", "capacity"]
+PROFILES: tuple[ProfileKind, ...] = (
+    "synchronous",
+    "concurrent",
+    "constant",
+    "poisson",
+    "throughput",
+    "sweep",
+    "capacity",
+)
 
 #: ``throughput`` sends as fast as the server answers, but with at most this many requests in flight unless
 #: ``--concurrency`` says otherwise: unbounded would only measure how the client queues.
 DEFAULT_THROUGHPUT_CONCURRENCY = 128
 #: How many rates a sweep tries between its synchronous and throughput stages when ``--rate`` is not given.
 DEFAULT_SWEEP_RATES = 5
+
+
+class Plan(Protocol):
+    """What the engine runs: stages, each chosen once the ones before it finished."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def stages(self) -> list[StageSpec]: ...
+
+    @property
+    def planned_stages(self) -> int: ...
+
+    def next_stage(self, history: Sequence[StageOutcome]) -> StageSpec | None: ...
+
+
+def _unsustainable(outcome: StageOutcome) -> bool:
+    sustainable = getattr(outcome.sink, "sustainable", None)
+    return callable(sustainable) and sustainable() is False
 
 
 @dataclass
@@ -42,14 +74,20 @@ class Profile:
     sweep_rates: int = 0
     seed: int = 42
 
-    def next_stage(self, measured_rates: Sequence[float | None]) -> StageSpec | None:
-        """The stage after those whose request rates were measured (``None`` when the profile is done)."""
-        done = len(measured_rates)
+    def next_stage(self, history: Sequence[StageOutcome]) -> StageSpec | None:
+        """The stage after those in ``history`` (``None`` when the profile is done).
+
+        A sweep stops adding rates once one was unsustainable: its rates rise, so every later one would only measure
+        a collapsing server.
+        """
+        done = len(history)
         if done < len(self.stages):
             return self.stages[done]
         if self.kind != "sweep" or done >= len(self.stages) + self.sweep_rates:
             return None
-        low, high = measured_rates[0] or 0.0, measured_rates[1] or 0.0
+        if done > len(self.stages) and _unsustainable(history[-1]):
+            return None
+        low, high = history[0].request_rate or 0.0, history[1].request_rate or 0.0
         if high <= 0:
             return None  # nothing succeeded at full speed: no rate between is meaningful
         low = min(low, high)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gaugellm.runner.scheduler.arrivals import constant_offsets, poisson_offsets
+
+if TYPE_CHECKING:
+    from gaugellm.runner.scheduler.capacity import ProbeRule
 
 __all__ = ["StageKind", "StageSpec"]
 
@@ -26,6 +29,8 @@ class StageSpec:
     concurrency: int | None = None
     rate: float | None = None
     seed: int = 42
+    max_seconds: float | None = None  # shorter than the run's --max-seconds (capacity probes, budgets)
+    probe: ProbeRule | None = None  # judged while it runs (capacity search)
 
     @property
     def timed(self) -> bool:
@@ -49,4 +54,6 @@ class StageSpec:
             described["rate"] = self.rate
         if self.kind == "poisson":
             described["seed"] = self.seed
+        if self.probe is not None:
+            described["probe"] = "measure" if self.probe.measure_only else f"attainment>={self.probe.target:g}"
         return described
