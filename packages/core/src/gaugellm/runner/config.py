@@ -18,8 +18,10 @@ from pydantic import ValidationError as PydanticValidationError
 
 from gaugellm.backend.args import BackendArgs, describe_validation_error
 from gaugellm.errors import BackendArgsError, GaugeError, RunConfigError, validation_problems
+from gaugellm.runner.scheduler.arrivals import MAX_BURSTINESS
 from gaugellm.runner.scheduler.limits import StageLimits, parse_error_limit, parse_window
 from gaugellm.runner.scheduler.profiles import Profile, ProfileKind, make_profile
+from gaugellm.runner.scheduler.ramp import check_ramp
 
 __all__ = ["RunConfig", "load_config_file"]
 
@@ -36,6 +38,19 @@ class RunConfig(BaseModel):
         description="Requests per second (constant, poisson; several: one stage each); sweep: how many rates to try.",
     )
     concurrency: int | None = Field(default=None, ge=1, description="Streams (concurrent) or bound (throughput).")
+    burstiness: float = Field(
+        default=1.0,
+        gt=0,
+        le=MAX_BURSTINESS,
+        allow_inf_nan=False,
+        description="poisson: shape of the gamma gaps; 1 is Poisson, below 1 burstier, above 1 more regular.",
+    )
+    ramp_up: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="constant, poisson: seconds over which the rate grows from 0; left out of the results.",
+    )
     data: str | dict[str, Any] | None = Field(
         default=None, description="Synthetic spec or a data file; see docs/data.md."
     )
@@ -62,6 +77,13 @@ class RunConfig(BaseModel):
     def _window_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) else value
 
+    @field_validator("ramp_up", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().endswith("s"):
+            return value.strip()[:-1].strip()  # "10s" as well as "10", like the windows' seconds
+        return value
+
     @field_validator("output", mode="before")
     @classmethod
     def _outputs(cls, value: Any) -> Any:
@@ -87,8 +109,9 @@ class RunConfig(BaseModel):
             raise RunConfigError(
                 describe_validation_error(exc).replace("invalid arguments for", "invalid", 1)
             ) from None
-        config.limits()  # the scheduler's checks, now rather than after the workers started
+        limits = config.limits()  # the scheduler's checks, now rather than after the workers started
         config.profile_plan()
+        check_ramp(config.ramp_up, config.rate, limits)
         return config
 
     def limits(self) -> StageLimits:
@@ -101,7 +124,14 @@ class RunConfig(BaseModel):
         )
 
     def profile_plan(self) -> Profile:
-        return make_profile(self.profile, rates=self.rate, concurrency=self.concurrency, seed=self.seed)
+        return make_profile(
+            self.profile,
+            rates=self.rate,
+            concurrency=self.concurrency,
+            seed=self.seed,
+            burstiness=self.burstiness,
+            ramp_up_s=self.ramp_up,
+        )
 
     def redacted(self) -> dict[str, Any]:
         """JSON-safe, secrets masked: for the report."""
