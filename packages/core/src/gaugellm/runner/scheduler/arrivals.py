@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 
 __all__ = ["MAX_BURSTINESS", "constant_offsets", "gamma_offsets", "poisson_offsets"]
 
-#: The most regular arrivals a burstiness may ask for: far beyond it the gaps are constant for any practical purpose,
-#: and a typo (``1e9``) is more likely than a wish.
+#: The most regular arrivals a burstiness may ask for: beyond it the gaps are as good as constant (use the constant
+#: profile), and a value that large is more likely a typo than a wish.
 MAX_BURSTINESS = 1000.0
 
 
