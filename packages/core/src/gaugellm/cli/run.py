@@ -91,6 +91,17 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     help="Parallel streams (concurrent); in-flight bound (throughput, sweep). [default for throughput: 128]",
 )
 @click.option(
+    "--burstiness",
+    metavar="B",
+    help="poisson: gamma gaps of shape B (1: Poisson; below 1 burstier, above 1 more regular). [default: 1]",
+)
+@click.option(
+    "--ramp-up",
+    metavar="T",
+    help="constant, poisson: the rate grows linearly from 0 over the first T seconds (10s) of each stage; "
+    "those requests are left out of the results.",
+)
+@click.option(
     "--data",
     "-d",
     metavar="SPEC|FILE",
@@ -127,6 +138,7 @@ def run(config_file: Path | None, quiet: bool, no_records: bool | None, **option
       gaugellm run -b openai_http --backend-kwargs '{"target": "http://127.0.0.1:8000"}' -n 100 -o run.json
       gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p constant -r 5,10,20 -t 60 --warmup 5s
       gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p sweep -r 8 -t 30 -o sweep.html
+      gaugellm run --config run.yaml -p poisson -r 20 --burstiness 0.5 --ramp-up 10s -t 60
       gaugellm run --config run.yaml --max-seconds 10
     """
     import asyncio

@@ -9,7 +9,6 @@ The scheduler's own checks (a profile that needs a rate, a warm-up longer than t
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,9 +20,11 @@ from pydantic import ValidationError as PydanticValidationError
 from gaugellm.backend.args import BackendArgs, describe_validation_error
 from gaugellm.errors import BackendArgsError, GaugeError, RunConfigError, validation_problems
 from gaugellm.metrics.slo import SloSet, normalise_slo, parse_slo
+from gaugellm.runner.scheduler.arrivals import MAX_BURSTINESS
 from gaugellm.runner.scheduler.capacity import LOOKS, CapacitySearch, ProbeRule
 from gaugellm.runner.scheduler.limits import StageLimits, parse_error_limit, parse_window
 from gaugellm.runner.scheduler.profiles import DEFAULT_THROUGHPUT_CONCURRENCY, Plan, ProfileKind, make_profile
+from gaugellm.runner.scheduler.ramp import check_ramp
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY_PROBED", "DEFAULT_PROBE_SECONDS", "RunConfig", "load_config_file"]
 
@@ -48,6 +49,19 @@ class RunConfig(BaseModel):
         description="Requests per second (constant, poisson; several: one stage each); sweep: how many rates to try.",
     )
     concurrency: int | None = Field(default=None, ge=1, description="Streams (concurrent) or bound (throughput).")
+    burstiness: float = Field(
+        default=1.0,
+        gt=0,
+        le=MAX_BURSTINESS,
+        allow_inf_nan=False,
+        description="poisson: shape of the gamma gaps; 1 is Poisson, below 1 burstier, above 1 more regular.",
+    )
+    ramp_up: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="constant, poisson: seconds over which the rate grows from 0; left out of the results.",
+    )
     data: str | dict[str, Any] | None = Field(
         default=None, description="Synthetic spec or a data file; see docs/data.md."
     )
@@ -67,19 +81,33 @@ class RunConfig(BaseModel):
         "ttft_from_schedule, latency_from_schedule; units ms or s); see docs/slo.md.",
     )
     slo_attainment: float = Field(
-        default=0.99, gt=0, lt=1, description="Share of requests that must meet the SLO (0.99 or '99%')."
+        default=0.99,
+        gt=0,
+        lt=1,
+        allow_inf_nan=False,
+        description="Share of requests that must meet the SLO (0.99 or '99%').",
     )
     capacity_by: Literal["rate", "concurrency"] = Field(
         default="rate", description="capacity profile: search the highest request rate, or concurrency."
     )
     budget: float | None = Field(
-        default=None, gt=0, description="capacity profile: the most seconds the whole search may take ('10m')."
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="capacity profile: the most seconds the whole search may take ('10m').",
     )
     precision: float = Field(
-        default=0.03, gt=0, lt=0.5, description="capacity profile: stop when the bracket is this narrow (relative)."
+        default=0.03,
+        gt=0,
+        lt=0.5,
+        allow_inf_nan=False,
+        description="capacity profile: stop when the bracket is this narrow (relative).",
     )
     price_per_hour: float | None = Field(
-        default=None, gt=0, description="What the deployment costs per hour: adds cost per million output tokens."
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="What the deployment costs per hour: adds cost per million output tokens.",
     )
 
     @field_validator("rate", mode="before")
@@ -119,11 +147,11 @@ class RunConfig(BaseModel):
             return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
         return value
 
-    @field_validator("slo_attainment", "budget", "precision", "price_per_hour")
+    @field_validator("ramp_up", mode="before")
     @classmethod
-    def _finite(cls, value: float | None) -> float | None:
-        if value is not None and not math.isfinite(value):
-            raise ValueError("must be a finite number")
+    def _seconds(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().endswith("s"):
+            return value.strip()[:-1].strip()  # "10s" as well as "10", like the windows' seconds
         return value
 
     @field_validator("output", mode="before")
@@ -151,8 +179,9 @@ class RunConfig(BaseModel):
             raise RunConfigError(
                 describe_validation_error(exc).replace("invalid arguments for", "invalid", 1)
             ) from None
-        config.limits()  # the scheduler's checks, now rather than after the workers started
+        limits = config.limits()  # the scheduler's checks, now rather than after the workers started
         config.profile_plan()
+        check_ramp(config.ramp_up, config.rate, limits)
         config._check_search_options()
         return config
 
@@ -188,7 +217,14 @@ class RunConfig(BaseModel):
     def profile_plan(self) -> Plan:
         if self.profile == "capacity":
             return self._capacity_search()
-        return make_profile(self.profile, rates=self.rate, concurrency=self.concurrency, seed=self.seed)
+        return make_profile(
+            self.profile,
+            rates=self.rate,
+            concurrency=self.concurrency,
+            seed=self.seed,
+            burstiness=self.burstiness,
+            ramp_up_s=self.ramp_up,
+        )
 
     def _capacity_search(self) -> CapacitySearch:
         if not self.slo:
@@ -197,6 +233,10 @@ class RunConfig(BaseModel):
             )
         if self.rate:
             raise RunConfigError("--rate does not apply to the capacity profile (it finds the rate); remove it")
+        if self.burstiness != 1.0 or self.ramp_up is not None:
+            raise RunConfigError(
+                "--burstiness and --ramp-up do not apply to the capacity profile (its probes are constant)"
+            )
         if self.max_requests is not None:
             raise RunConfigError(
                 "the capacity profile's probes are bounded by time: use --max-seconds (per probe), not --max-requests"

@@ -7,7 +7,8 @@ pace), refilled as results return.
 
 Ending: ``max_requests`` lets every request finish; anything else (``max_seconds``, too many errors, a dead target,
 a dead worker, a stop request) cancels what is in flight, and cancelled requests are still counted. Every response
-that is neither warm-up nor cool-down goes to the stage's sink (the metrics accumulator).
+that is neither warm-up (nor scheduled during the stage's ramp-up) nor cool-down goes to the stage's sink (the
+metrics accumulator).
 
 A worker that dies (``WorkerLost``) takes with it what it had not reported: the requests it may have had in flight
 become error records (``incomplete``), what it had not yet sent is dropped, and the run stops, marked incomplete.
@@ -152,7 +153,7 @@ class StageRun:
         self.stage_id = stage_id
         self.shares = shares
         self.limits = engine.limits
-        self.excluder = engine.limits.excluder()
+        self.excluder = engine.limits.excluder(spec.ramp_up_s)
         self.start_ns = time.perf_counter_ns() + round(START_MARGIN_S * 1e9)
         self.outcome = StageOutcome(
             spec=spec, sink=engine.sink_factory(spec), started_at=time.time() + START_MARGIN_S, start_ns=self.start_ns

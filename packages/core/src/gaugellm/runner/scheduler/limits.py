@@ -6,6 +6,9 @@ Every stage of a run gets the same limits. ``--warmup`` and ``--cooldown`` take 
 * ``F`` (a fraction, ``0 < F < 1``): that share of the stage's ``--max-requests`` if set, else of ``--max-seconds``;
 * ``Ts`` (seconds, e.g. ``5s`` or ``0.5s``): requests scheduled in the first (last) T seconds of the stage.
 
+A rate stage's ramp-up (``--ramp-up``) is left out the same way: the excluder of such a stage leaves out everything
+scheduled before the ramp ends as well as the warm-up, so the longer of the two windows wins.
+
 Warm-up and cool-down are *part of* the limits: ``--max-requests 100 --warmup 10`` sends 100 requests and reports 90.
 Requests are placed by their position in the stage and by their scheduled time, which the runner fixes before it
 sends them, so the choice never depends on how the server behaved.
@@ -139,8 +142,11 @@ class StageLimits:
         if self.max_seconds is not None and warm_ns + cool_ns >= self.max_seconds * 1e9:
             raise RunConfigError(f"warm-up and cool-down leave nothing of --max-seconds {self.max_seconds:g}")
 
-    def excluder(self) -> _Excluder:
+    def excluder(self, ramp_up_s: float | None = None) -> _Excluder:
+        """What to leave out of a stage; ``ramp_up_s``: the stage's ramp, left out like a warm-up."""
         warm_n, warm_ns = self.warmup.resolve(self.max_requests, self.max_seconds)
+        if ramp_up_s is not None:
+            warm_ns = max(warm_ns, round(ramp_up_s * 1e9))
         cool_n, cool_ns = self.cooldown.resolve(self.max_requests, self.max_seconds)
         return _Excluder(
             warmup_requests=warm_n,

@@ -7,11 +7,13 @@ second (the highest), then ``K`` constant rates evenly spaced strictly between t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from gaugellm.errors import RunConfigError
+from gaugellm.runner.scheduler.arrivals import MAX_BURSTINESS
 from gaugellm.runner.scheduler.stages import StageSpec
 
 if TYPE_CHECKING:
@@ -106,8 +108,11 @@ def make_profile(
     rates: Sequence[float] = (),
     concurrency: int | None = None,
     seed: int = 42,
+    burstiness: float = 1.0,
+    ramp_up_s: float | None = None,
 ) -> Profile:
     """Build a profile from the run options, with a readable error for combinations that make no sense."""
+    _check_arrival_shape(kind, burstiness, ramp_up_s)
     if concurrency is not None and concurrency < 1:
         raise RunConfigError(f"--concurrency must be at least 1, got {concurrency}")
     if any(rate <= 0 for rate in rates):
@@ -132,7 +137,17 @@ def make_profile(
             raise RunConfigError(f"--concurrency does not apply to the {kind} profile (it sets a rate); remove it")
         return Profile(
             kind,
-            [StageSpec(name=f"{kind}@{rate:g}", kind=kind, rate=rate, seed=seed + i) for i, rate in enumerate(rates)],
+            [
+                StageSpec(
+                    name=f"{kind}@{rate:g}",
+                    kind=kind,
+                    rate=rate,
+                    seed=seed + i,
+                    burstiness=burstiness,
+                    ramp_up_s=ramp_up_s,
+                )
+                for i, rate in enumerate(rates)
+            ],
             seed=seed,
         )
     if kind == "sweep":
@@ -149,3 +164,23 @@ def make_profile(
             seed=seed,
         )
     raise RunConfigError(f"unknown profile {kind!r}; choose one of {', '.join(PROFILES)}")
+
+
+def _check_arrival_shape(kind: ProfileKind, burstiness: float, ramp_up_s: float | None) -> None:
+    """``--burstiness`` and ``--ramp-up`` shape when a rate profile's requests are due; elsewhere they would be
+    silently ignored, so they are errors there."""
+    if not 0 < burstiness <= MAX_BURSTINESS:
+        raise RunConfigError(f"--burstiness must be above 0 and at most {MAX_BURSTINESS:g}, got {burstiness:g}")
+    if burstiness != 1.0 and kind != "poisson":
+        raise RunConfigError(
+            f"--burstiness shapes the gaps of the poisson profile and does not apply to {kind}; "
+            "use --profile poisson or remove it"
+        )
+    if ramp_up_s is None:
+        return
+    if not 0 < ramp_up_s < math.inf:
+        raise RunConfigError(f"--ramp-up must be a positive number of seconds, got {ramp_up_s:g}")
+    if kind not in ("constant", "poisson"):
+        raise RunConfigError(
+            f"--ramp-up applies to the constant and poisson profiles (it ramps their rate up), not to {kind}; remove it"
+        )

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from gaugellm.runner.scheduler.arrivals import constant_offsets, poisson_offsets
+from gaugellm.runner.scheduler.arrivals import constant_offsets, gamma_offsets
+from gaugellm.runner.scheduler.ramp import ramp_offsets
 
 if TYPE_CHECKING:
     from gaugellm.runner.scheduler.capacity import ProbeRule
@@ -22,6 +23,8 @@ class StageSpec:
 
     Either ``concurrency`` streams that each send their next request when the previous one ends (synchronous,
     concurrent, throughput), or requests at ``rate`` per second whatever happens to earlier ones (constant, poisson).
+    A poisson stage's gaps are gamma-distributed with shape ``burstiness`` (1: exponential); a rate stage with
+    ``ramp_up_s`` reaches its rate linearly over that many seconds (see :mod:`gaugellm.runner.scheduler.ramp`).
     """
 
     name: str
@@ -29,6 +32,8 @@ class StageSpec:
     concurrency: int | None = None
     rate: float | None = None
     seed: int = 42
+    burstiness: float = 1.0
+    ramp_up_s: float | None = None
     max_seconds: float | None = None  # shorter than the run's --max-seconds (capacity probes, budgets)
     probe: ProbeRule | None = None  # judged while it runs (capacity search)
 
@@ -42,8 +47,10 @@ class StageSpec:
         if self.rate is None:
             return None
         if self.kind == "poisson":
-            return poisson_offsets(self.rate, self.seed)
-        return constant_offsets(self.rate)
+            offsets = gamma_offsets(self.rate, self.seed, self.burstiness)
+        else:
+            offsets = constant_offsets(self.rate)
+        return offsets if self.ramp_up_s is None else ramp_offsets(offsets, self.ramp_up_s)
 
     def describe(self) -> dict[str, Any]:
         """The ``profile`` entry of the benchmark in the report."""
@@ -54,6 +61,10 @@ class StageSpec:
             described["rate"] = self.rate
         if self.kind == "poisson":
             described["seed"] = self.seed
+        if self.burstiness != 1.0:
+            described["burstiness"] = self.burstiness
+        if self.ramp_up_s is not None:
+            described["ramp_up_s"] = self.ramp_up_s
         if self.probe is not None:
             described["probe"] = "measure" if self.probe.measure_only else f"attainment>={self.probe.target:g}"
         return described
