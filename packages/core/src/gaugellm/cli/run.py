@@ -16,7 +16,7 @@ import click
 
 __all__ = ["run"]
 
-_PROFILES = ("synchronous", "concurrent", "constant", "poisson", "throughput", "sweep")
+_PROFILES = ("synchronous", "concurrent", "constant", "poisson", "throughput", "sweep", "capacity")
 
 
 def _rates(values: tuple[str, ...]) -> list[float]:
@@ -102,6 +102,37 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     "those requests are left out of the results.",
 )
 @click.option(
+    "--slo",
+    multiple=True,
+    metavar="LIMITS",
+    help="Per-request limits a good request meets, e.g. ttft<=500ms,tpot<=50ms (ttft, itl, tpot, latency, "
+    "ttft_from_schedule, latency_from_schedule; ms or s). Repeatable. Adds attainment and goodput to every benchmark.",
+)
+@click.option(
+    "--slo-attainment",
+    metavar="F|P%",
+    help="Share of requests that must meet the SLO: 0.99 or 99%. [default: 0.99]",
+)
+@click.option(
+    "--capacity-by",
+    type=click.Choice(("rate", "concurrency")),
+    help="capacity: search the highest request rate, or the highest concurrency. [default: rate]",
+)
+@click.option(
+    "--budget", metavar="T", help="capacity: the most time the whole search may take (300s, 10m). [default: none]"
+)
+@click.option(
+    "--precision",
+    metavar="F",
+    help="capacity: stop once the highest passing and lowest failing loads are within F of each other. "
+    "[default: 0.03]",
+)
+@click.option(
+    "--price-per-hour",
+    metavar="P",
+    help="What the deployment costs per hour (any currency): adds the cost of a million (good) output tokens.",
+)
+@click.option(
     "--data",
     "-d",
     metavar="SPEC|FILE",
@@ -138,6 +169,7 @@ def run(config_file: Path | None, quiet: bool, no_records: bool | None, **option
       gaugellm run -b openai_http --backend-kwargs '{"target": "http://127.0.0.1:8000"}' -n 100 -o run.json
       gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p constant -r 5,10,20 -t 60 --warmup 5s
       gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p sweep -r 8 -t 30 -o sweep.html
+      gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p capacity --slo ttft<=500ms,tpot<=50ms
       gaugellm run --config run.yaml -p poisson -r 20 --burstiness 0.5 --ramp-up 10s -t 60
       gaugellm run --config run.yaml --max-seconds 10
     """
