@@ -23,8 +23,9 @@ from gaugellm_openai.mock.content import (
     json_response,
     stream_head,
 )
-from gaugellm_openai.mock.jobs import StreamJob
+from gaugellm_openai.mock.jobs import GrowingStreamJob, StreamJob
 from gaugellm_openai.mock.pacing import Pacer
+from gaugellm_openai.mock.serving import ServingModel
 from gaugellm_openai.tokens import estimate_messages_tokens, estimate_text_tokens
 
 __all__ = ["MockHTTPProtocol", "ServerState"]
@@ -35,7 +36,11 @@ _COMPLETIONS = b"/v1/completions"
 
 
 class ServerState:
-    """What every connection of one server shares: config, pre-rendered content, pacer, seeded draws, counters."""
+    """What every connection of one server shares: config, pre-rendered content, pacer, seeded draws, counters.
+
+    ``serving`` is the serving model (slots, queue, growing ITL) when the config asks for one and responses take
+    time; otherwise None, and every request is served on arrival exactly as without the feature.
+    """
 
     def __init__(self, config: MockServerConfig, loop: asyncio.AbstractEventLoop) -> None:
         self.config = config
@@ -63,10 +68,23 @@ class ServerState:
         self.itl_s = config.itl_ms / 1000
         self.stall_s = config.stall_ms / 1000
         self.unfaulty = not (config.stall_rate or config.drop_rate or config.malformed_rate)
+        modelled = config.paced and (config.stream_limit is not None or config.itl_growth_ms > 0)
+        self.serving = ServingModel(config) if modelled else None
+        self.job_class = GrowingStreamJob if config.itl_growth_ms > 0 else StreamJob
 
     def stats_body(self) -> bytes:
-        active = sum(1 for connection in self.connections if connection.job is not None)
-        return json.dumps({**self.stats, "open_connections": len(self.connections), "active_streams": active}).encode()
+        serving = self.serving
+        stats = self.stats
+        if serving is None:
+            # every request that was neither refused nor failed on purpose was served on arrival: counted here
+            # rather than on the unpaced fast paths, which stay free of bookkeeping
+            active = sum(1 for connection in self.connections if connection.job is not None)
+            queued = 0
+            admitted = stats["requests"] - stats["bad_requests"] - stats["errors_injected"]
+        else:
+            active, queued, admitted = serving.serving, serving.queued, serving.admitted
+        extra = {"open_connections": len(self.connections), "active_streams": active, "queued": queued}
+        return json.dumps({**stats, **extra, "admitted": admitted}).encode()
 
     def output_length(self) -> int:
         low, high = self.config.output_range
@@ -99,7 +117,7 @@ class MockHTTPProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.state.connections.discard(self)
         if self.job is not None:
-            self.job.cancelled = True
+            self.job.cancel()  # frees its slot or queue place, if it holds one
             self.job = None
             self.state.stats["cancelled"] += 1  # the client left before the response ended
         self.transport = None
@@ -133,7 +151,7 @@ class MockHTTPProtocol(asyncio.Protocol):
 
     def close(self) -> None:
         if self.job is not None:
-            self.job.cancelled = True
+            self.job.cancelled = True  # the server is stopping: connection_lost frees the slot, admitting no one
         if self.transport is not None:
             self.transport.close()
 
@@ -272,8 +290,7 @@ class MockHTTPProtocol(asyncio.Protocol):
                 if not keep_alive and self.transport is not None:
                     self.transport.close()
                 return
-            self.job = StreamJob(self, [(n_tokens - 1, whole)], b"", t0, b"", None)
-            self.job.start()
+            self._serve(state.job_class(self, [(n_tokens - 1, whole)], b"", t0, b"", None), start)
             return
         options = payload.get("stream_options")
         if not isinstance(options, dict):
@@ -308,5 +325,13 @@ class MockHTTPProtocol(asyncio.Protocol):
                 state.stats["stalls"] += 1
                 stall_at = fault_at
         self.write(stream_head(keep_alive))
-        self.job = StreamJob(self, parts, final_tail, t0, id_bytes, stall_at)
-        self.job.start()
+        self._serve(state.job_class(self, parts, final_tail, t0, id_bytes, stall_at), start)
+
+    def _serve(self, job: StreamJob, arrival: float) -> None:
+        """Start the job now, or hand it to the serving model, which starts it when a slot is free."""
+        self.job = job
+        serving = self.state.serving
+        if serving is None:
+            job.start()
+        else:
+            serving.submit(job, arrival)
