@@ -43,6 +43,12 @@ __all__ = ["mock_server"]
 @click.option("--drop-rate", default=0.0, show_default=True, type=float, help="Fraction of streams cut mid-way.")
 @click.option("--malformed-rate", default=0.0, show_default=True, type=float, help="Fraction of streams with bad JSON.")
 @click.option("--fault-after-tokens", default=None, type=int, help="Token where faults strike (default: half way).")
+@click.option(
+    "--max-streams", default=None, type=int, help="Requests served at once; the rest wait, FIFO (0: no limit)."
+)
+@click.option(
+    "--itl-growth-ms", default=0.0, show_default=True, type=float, help="Extra ITL per other stream being served."
+)
 @click.option("--cpus", default="", help="Pin the server to these cores, e.g. '1' or '0,1'.")
 def mock_server(
     host: str,
@@ -64,6 +70,8 @@ def mock_server(
     drop_rate: float,
     malformed_rate: float,
     fault_after_tokens: int | None,
+    max_streams: int | None,
+    itl_growth_ms: float,
     cpus: str,
 ) -> None:
     """Run a simulated OpenAI-compatible server (/v1/chat/completions, /v1/completions, /v1/models, /health).
@@ -97,6 +105,8 @@ def mock_server(
             drop_rate=drop_rate,
             malformed_rate=malformed_rate,
             fault_after_tokens=fault_after_tokens,
+            max_streams=max_streams,
+            itl_growth_ms=itl_growth_ms,
         )
         pinned = {int(cpu) for cpu in cpus.split(",") if cpu.strip()}
     except ValidationError as exc:

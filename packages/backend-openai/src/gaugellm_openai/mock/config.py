@@ -52,6 +52,14 @@ class MockServerConfig(BaseModel):
     fault_after_tokens: int | None = Field(
         default=None, ge=0, description="Token index where stalls, drops and malformed chunks strike (default: half)."
     )
+    max_streams: int | None = Field(
+        default=None,
+        ge=0,
+        description="Requests served at once; more wait in one FIFO queue (None or 0: unlimited, none ever waits).",
+    )
+    itl_growth_ms: float = Field(
+        default=0.0, ge=0, description="Extra time between tokens per other stream being served (batch-size effect)."
+    )
 
     @field_validator("output_tokens", mode="before")
     @classmethod
@@ -80,4 +88,11 @@ class MockServerConfig(BaseModel):
     @property
     def paced(self) -> bool:
         """Whether any chunk waits (otherwise a whole response is written at once)."""
-        return self.ttft_ms > 0 or self.itl_ms > 0 or (self.stall_rate > 0 and self.stall_ms > 0)
+        return (
+            self.ttft_ms > 0 or self.itl_ms > 0 or self.itl_growth_ms > 0 or (self.stall_rate > 0 and self.stall_ms > 0)
+        )
+
+    @property
+    def stream_limit(self) -> int | None:
+        """``max_streams`` with 0 read as unlimited (None)."""
+        return self.max_streams or None

@@ -19,12 +19,13 @@ from gaugellm_openai.mock.config import MockServerConfig
 from gaugellm_openai.mock.content import (
     ID_PLACEHOLDER,
     Renderer,
-    StreamPart,
     error_body,
     json_response,
     stream_head,
 )
+from gaugellm_openai.mock.jobs import GrowingStreamJob, StreamJob
 from gaugellm_openai.mock.pacing import Pacer
+from gaugellm_openai.mock.serving import ServingModel
 from gaugellm_openai.tokens import estimate_messages_tokens, estimate_text_tokens
 
 __all__ = ["MockHTTPProtocol", "ServerState"]
@@ -35,7 +36,11 @@ _COMPLETIONS = b"/v1/completions"
 
 
 class ServerState:
-    """What every connection of one server shares: config, pre-rendered content, pacer, seeded draws, counters."""
+    """What every connection of one server shares: config, pre-rendered content, pacer, seeded draws, counters.
+
+    ``serving`` is the serving model (slots, queue, growing ITL) when the config asks for one and responses take
+    time; otherwise None, and every request is served on arrival exactly as without the feature.
+    """
 
     def __init__(self, config: MockServerConfig, loop: asyncio.AbstractEventLoop) -> None:
         self.config = config
@@ -63,10 +68,23 @@ class ServerState:
         self.itl_s = config.itl_ms / 1000
         self.stall_s = config.stall_ms / 1000
         self.unfaulty = not (config.stall_rate or config.drop_rate or config.malformed_rate)
+        modelled = config.paced and (config.stream_limit is not None or config.itl_growth_ms > 0)
+        self.serving = ServingModel(config) if modelled else None
+        self.job_class = GrowingStreamJob if config.itl_growth_ms > 0 else StreamJob
 
     def stats_body(self) -> bytes:
-        active = sum(1 for connection in self.connections if connection.job is not None)
-        return json.dumps({**self.stats, "open_connections": len(self.connections), "active_streams": active}).encode()
+        serving = self.serving
+        stats = self.stats
+        if serving is None:
+            # every request that was neither refused nor failed on purpose was served on arrival: counted here
+            # rather than on the unpaced fast paths, which stay free of bookkeeping
+            active = sum(1 for connection in self.connections if connection.job is not None)
+            queued = 0
+            admitted = stats["requests"] - stats["bad_requests"] - stats["errors_injected"]
+        else:
+            active, queued, admitted = serving.serving, serving.queued, serving.admitted
+        extra = {"open_connections": len(self.connections), "active_streams": active, "queued": queued}
+        return json.dumps({**stats, **extra, "admitted": admitted}).encode()
 
     def output_length(self) -> int:
         low, high = self.config.output_range
@@ -74,64 +92,6 @@ class ServerState:
 
     def draw(self, rate: float) -> bool:
         return rate > 0 and (rate >= 1 or self.rng.random() < rate)
-
-
-class StreamJob:
-    """One paced response: parts due at ``t0 + token_index * itl`` (plus a stall), written as they fall due."""
-
-    __slots__ = ("_connection", "_id", "_index", "_itl", "_parts", "_stall_at", "_stall_s", "_t0", "_tail", "cancelled")
-
-    def __init__(
-        self,
-        connection: MockHTTPProtocol,
-        parts: list[StreamPart],
-        tail: bytes | None,
-        t0: float,
-        number: bytes,
-        stall_at: int | None,
-    ) -> None:
-        state = connection.state
-        self._connection = connection
-        self._parts = parts
-        self._tail = tail  # None: drop the connection after the parts instead of ending the response
-        self._t0 = t0
-        self._itl = state.itl_s
-        self._stall_at = stall_at
-        self._stall_s = state.stall_s
-        self._id = number
-        self._index = 0
-        self.cancelled = False
-
-    def _due(self, token_index: int) -> float:
-        due = self._t0 + token_index * self._itl
-        if self._stall_at is not None and token_index >= self._stall_at:
-            due += self._stall_s
-        return due
-
-    def start(self) -> None:
-        self._connection.state.pacer.at(self._due(self._parts[0][0]) if self._parts else self._t0, self.step)
-
-    def step(self) -> None:
-        if self.cancelled:
-            return
-        connection = self._connection
-        now = connection.state.loop.time()
-        parts = self._parts
-        index = self._index
-        out = []
-        while index < len(parts) and self._due(parts[index][0]) <= now:
-            out.append(parts[index][1])
-            index += 1
-        self._index = index
-        finished = index == len(parts)
-        if finished and self._tail is not None:
-            out.append(self._tail)
-        if out:
-            connection.write(b"".join(out).replace(ID_PLACEHOLDER, self._id))
-        if finished:
-            connection.stream_done(dropped=self._tail is None)
-        else:
-            connection.state.pacer.at(self._due(parts[index][0]), self.step)
 
 
 class MockHTTPProtocol(asyncio.Protocol):
@@ -157,7 +117,7 @@ class MockHTTPProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.state.connections.discard(self)
         if self.job is not None:
-            self.job.cancelled = True
+            self.job.cancel()  # frees its slot or queue place, if it holds one
             self.job = None
             self.state.stats["cancelled"] += 1  # the client left before the response ended
         self.transport = None
@@ -191,7 +151,7 @@ class MockHTTPProtocol(asyncio.Protocol):
 
     def close(self) -> None:
         if self.job is not None:
-            self.job.cancelled = True
+            self.job.cancelled = True  # the server is stopping: connection_lost frees the slot, admitting no one
         if self.transport is not None:
             self.transport.close()
 
@@ -330,8 +290,7 @@ class MockHTTPProtocol(asyncio.Protocol):
                 if not keep_alive and self.transport is not None:
                     self.transport.close()
                 return
-            self.job = StreamJob(self, [(n_tokens - 1, whole)], b"", t0, b"", None)
-            self.job.start()
+            self._serve(state.job_class(self, [(n_tokens - 1, whole)], b"", t0, b"", None), start)
             return
         options = payload.get("stream_options")
         if not isinstance(options, dict):
@@ -366,5 +325,13 @@ class MockHTTPProtocol(asyncio.Protocol):
                 state.stats["stalls"] += 1
                 stall_at = fault_at
         self.write(stream_head(keep_alive))
-        self.job = StreamJob(self, parts, final_tail, t0, id_bytes, stall_at)
-        self.job.start()
+        self._serve(state.job_class(self, parts, final_tail, t0, id_bytes, stall_at), start)
+
+    def _serve(self, job: StreamJob, arrival: float) -> None:
+        """Start the job now, or hand it to the serving model, which starts it when a slot is free."""
+        self.job = job
+        serving = self.state.serving
+        if serving is None:
+            job.start()
+        else:
+            serving.submit(job, arrival)
