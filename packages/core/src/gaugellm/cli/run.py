@@ -124,8 +124,7 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
 @click.option(
     "--precision",
     metavar="F",
-    help="capacity: stop once the highest passing and lowest failing loads are within F of each other. "
-    "[default: 0.03]",
+    help="capacity: stop once the highest passing and lowest failing loads are within F of each other. [default: 0.03]",
 )
 @click.option(
     "--price-per-hour",

@@ -290,6 +290,11 @@ class BenchmarkAccumulator:
         median = self.latency_from_schedule.percentiles((50.0,))[0]
         return estimate.sustainable(None if median is None else median / _NS_PER_MS)
 
+    def latency_growth(self) -> float | None:
+        """The fitted slope of latency from schedule (seconds per second), if there is one."""
+        estimate = self.trend.estimate()
+        return None if estimate is None else estimate.slope
+
     def _slo_summary(self, per_second: Callable[[float], float | None]) -> SloSummary | None:
         slo = self._slo
         if slo is None:

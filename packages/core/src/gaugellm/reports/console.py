@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gaugellm.metrics.models import Distribution
-from gaugellm.reports.models import BenchmarkReport, RunReport
+from gaugellm.metrics.models import Distribution, SloSummary
+from gaugellm.reports.models import BenchmarkReport, CapacityProbeReport, CapacityReport, RunReport
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["format_ms", "format_rate", "make_console", "render_console"]
+__all__ = ["format_attainment", "format_ms", "format_rate", "make_console", "render_console"]
 
 
 def format_ms(value: float | None) -> str:
@@ -36,6 +36,18 @@ def format_rate(value: float | None) -> str:
     if value >= 100:
         return f"{value:,.0f}"
     return f"{value:.2f}"
+
+
+def format_share(value: float | None) -> str:
+    """A share as a percentage, one decimal (the interval around it is wider than that)."""
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def format_attainment(slo: SloSummary | None) -> str:
+    """``99.2% [97.1-99.8]``: the attainment and its interval."""
+    if slo is None or slo.attainment is None:
+        return "-"
+    return f"{format_share(slo.attainment)} [{format_share(slo.attainment_low)}-{format_share(slo.attainment_high)}]"
 
 
 def _pair(distribution: Distribution) -> tuple[str, str]:
@@ -75,6 +87,40 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 WIDE_LAYOUT_COLUMNS = 130
 
 
+#: Extra columns when the run had an SLO, and when it had rate stages.
+SLO_COLUMNS: tuple[tuple[str, str], ...] = (("SLO met", "right"), ("goodput", "right"))
+LOAD_COLUMNS: tuple[tuple[str, str], ...] = (("load", "left"),)
+
+
+def _columns(report: RunReport) -> list[tuple[str, str]]:
+    columns = list(COLUMNS)
+    if any(b.metrics.slo is not None for b in report.benchmarks):
+        columns += SLO_COLUMNS
+    if any(b.metrics.load is not None for b in report.benchmarks):
+        columns += LOAD_COLUMNS
+    return columns
+
+
+def _slo_cells(benchmark: BenchmarkReport) -> list[str]:
+    slo = benchmark.metrics.slo
+    if slo is None:
+        return ["-", "-"]
+    share = format_share(slo.attainment)
+    if slo.met is False:
+        share = f"[red]{share}[/red]"
+    elif slo.met is True:
+        share = f"[green]{share}[/green]"
+    return [share, format_rate(slo.goodput)]
+
+
+def load_word(benchmark: BenchmarkReport) -> str:
+    """``ok``, ``SATURATED`` or ``-``: whether a rate stage's load was sustainable."""
+    load = benchmark.metrics.load
+    if load is None or load.sustainable is None:
+        return "-"
+    return "ok" if load.sustainable else "SATURATED"
+
+
 def _benchmark_row(benchmark: BenchmarkReport) -> list[str]:
     from rich.markup import escape
 
@@ -110,10 +156,19 @@ def render_console(report: RunReport, console: Console) -> None:
     )
     title = f"{heading} · {state}"
     caption = "times in ms (p50 / p99); lat = end - dispatch, sched = end - scheduled time"
-    rows = [_benchmark_row(benchmark) for benchmark in report.benchmarks]
-    if console.width >= WIDE_LAYOUT_COLUMNS:
+    columns = _columns(report)
+    rows = []
+    for benchmark in report.benchmarks:
+        row = _benchmark_row(benchmark)
+        if SLO_COLUMNS[0] in columns:
+            row += _slo_cells(benchmark)
+        if LOAD_COLUMNS[0] in columns:
+            word = load_word(benchmark)
+            row.append("[bold red]SATURATED[/bold red]" if word == "SATURATED" else word)
+        rows.append(row)
+    if console.width >= WIDE_LAYOUT_COLUMNS + 12 * (len(columns) - len(COLUMNS)):
         table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
-        for name, justify in COLUMNS:
+        for name, justify in columns:
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
         for row in rows:
             table.add_row(*row)
@@ -123,9 +178,13 @@ def render_console(report: RunReport, console: Console) -> None:
         table.add_column("metric")
         for row in rows:
             table.add_column(row[0], justify="right", overflow="fold")
-        for index, (name, _) in enumerate(COLUMNS[1:], start=1):
+        for index, (name, _) in enumerate(columns[1:], start=1):
             table.add_row(name, *(row[index] for row in rows))
     console.print(table)
+    _slo_table(report, console)
+    _cost_table(report, console)
+    if report.capacity is not None:
+        _capacity(report.capacity, console)
 
     errors = [(benchmark.name, group) for benchmark in report.benchmarks for group in benchmark.metrics.errors]
     if errors:
@@ -147,3 +206,150 @@ def render_console(report: RunReport, console: Console) -> None:
         console.print(f"token counting: {counting}", markup=False)
     if not report.complete:
         console.print(f"[bold red]run incomplete[/bold red]: {escape(report.error or 'interrupted')}")
+
+
+def _slo_table(report: RunReport, console: Console) -> None:
+    """Per benchmark: how many requests were judged and good, the interval, goodput, and each limit's breakages."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    judged = [b for b in report.benchmarks if b.metrics.slo is not None]
+    if not judged:
+        return
+    first = judged[0].metrics.slo
+    assert first is not None
+    target = f" · target {format_share(first.target)}" if first.target is not None else ""
+    limits = [limit.limit for limit in first.limits]
+    table = Table(
+        title=f"SLO {', '.join(limits)}{target}",
+        title_justify="left",
+        caption=f"attainment = good / judged, with its {first.confidence:.0%} Wilson interval; "
+        "goodput = good requests/s",
+        caption_justify="left",
+    )
+    for name in ("benchmark", "good/judged", "attainment", "met", "goodput", "good tok/s", *limits):
+        table.add_column(escape(name), justify="left" if name == "benchmark" else "right")
+    for benchmark in judged:
+        slo = benchmark.metrics.slo
+        assert slo is not None
+        met = {True: "[green]yes[/green]", False: "[red]no[/red]", None: "undecided"}[slo.met]
+        broken = {limit.limit: limit.broken for limit in slo.limits}
+        table.add_row(
+            escape(benchmark.name),
+            f"{slo.good}/{slo.judged}",
+            format_attainment(slo),
+            met if slo.target is not None else "-",
+            format_rate(slo.goodput),
+            format_rate(slo.good_output_tokens_per_s),
+            *(str(broken.get(limit, "-")) for limit in limits),
+        )
+    console.print(table)
+
+
+def _cost_table(report: RunReport, console: Console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    costed = [b for b in report.benchmarks if b.cost is not None]
+    if not costed:
+        return
+    price = costed[0].cost.price_per_hour if costed[0].cost is not None else 0.0
+    table = Table(title=f"Cost at {price:g} per hour", title_justify="left")
+    for name in ("benchmark", "per 1M output tokens", "per 1M good output tokens"):
+        table.add_column(name, justify="left" if name == "benchmark" else "right")
+    for benchmark in costed:
+        cost = benchmark.cost
+        assert cost is not None
+        table.add_row(
+            escape(benchmark.name),
+            format_money(cost.per_million_output_tokens),
+            format_money(cost.per_million_good_output_tokens),
+        )
+    console.print(table)
+
+
+def format_money(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.2f}" if value >= 1 else f"{value:.4f}"
+
+
+def capacity_sentence(capacity: CapacityReport) -> str:
+    """The answer in one sentence, as plain text."""
+    unit = "req/s" if capacity.by == "rate" else "concurrent streams"
+    slo = ", ".join(capacity.slo)
+    target = format_share(capacity.target)
+
+    def amount(value: float | None) -> str:
+        if value is None:
+            return "-"
+        return format_rate(value) if capacity.by == "rate" else f"{value:g}"
+
+    if capacity.status == "no_answer":
+        return f"Capacity: no answer ({capacity.stopped or 'nothing was decided'})"
+    if capacity.status == "below_lowest":
+        return f"Capacity: below {amount(capacity.upper)} {unit}: even the lowest load probed missed {slo} at {target}"
+    if capacity.status == "above_highest":
+        return (
+            f"Capacity: at least {amount(capacity.capacity)} {unit} ({slo} met at {target}; no higher load was probed)"
+        )
+    bracket = f"between {amount(capacity.capacity)} and {amount(capacity.upper)}"
+    state = "" if capacity.status == "found" else f"; stopped before the precision: {capacity.stopped}"
+    return (
+        f"Capacity: {amount(capacity.capacity)} {unit} meets {slo} for {target} of requests "
+        f"(the limit lies {bracket}{state})"
+    )
+
+
+def probe_load(capacity: CapacityReport, probe: CapacityProbeReport) -> str:
+    """The load a probe applied: a rate, or (the bracketing throughput stage, concurrency searches) streams."""
+    if probe.verdict == "measured" or capacity.by == "concurrency":
+        return f"{probe.value:g} streams"
+    return f"{format_rate(probe.value)} req/s"
+
+
+def _capacity(capacity: CapacityReport, console: Console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(
+        title="Capacity search",
+        title_justify="left",
+        caption=f"{len(capacity.probes)} probes in {capacity.spent_s:.0f} s; each verdict wrong with probability "
+        f"at most {1 - capacity.confidence:.0%} (docs/slo.md)",
+        caption_justify="left",
+    )
+    for name in ("probe", "load", "verdict", "decided by", "attainment", "interval", "queue", "req/s", "s"):
+        table.add_column(name, justify="left" if name in ("probe", "verdict", "decided by", "queue") else "right")
+    for probe in capacity.probes:
+        verdict = {"pass": "[green]pass[/green]", "fail": "[red]fail[/red]"}.get(probe.verdict, probe.verdict)
+        interval = (
+            "-"
+            if probe.attainment_low is None
+            else f"{format_share(probe.attainment_low)}-{format_share(probe.attainment_high)}"
+        )
+        queue = {True: "steady", False: "grows", None: "-"}[probe.sustainable]
+        table.add_row(
+            escape(probe.benchmark),
+            probe_load(capacity, probe),
+            verdict,
+            probe.decided_by,
+            format_share(probe.attainment),
+            interval,
+            queue,
+            format_rate(probe.request_rate),
+            f"{probe.duration_s:.1f}",
+        )
+    console.print(table)
+    console.print(f"[bold]{escape(capacity_sentence(capacity))}[/bold]")
+    if capacity.goodput is not None:
+        cost = (
+            ""
+            if capacity.cost_per_million_good_output_tokens is None
+            else f"; {format_money(capacity.cost_per_million_good_output_tokens)} per 1M good output tokens"
+        )
+        console.print(
+            f"at capacity: {format_rate(capacity.goodput)} good req/s, "
+            f"{format_rate(capacity.good_output_tokens_per_s)} good output tokens/s{cost}",
+            markup=False,
+        )

@@ -68,14 +68,83 @@ def _statistic(distribution: str, statistic: str) -> Getter:
     return get
 
 
-_COLUMNS: list[tuple[str, Getter]] = _SCALARS + [
-    (f"{distribution}_{statistic}_ms", _statistic(distribution, statistic))
-    for distribution in DISTRIBUTION_COLUMNS
-    for statistic in STATISTIC_COLUMNS
+def _slo(field: str) -> Getter:
+    def get(benchmark: BenchmarkReport) -> Any:
+        slo = benchmark.metrics.slo
+        return None if slo is None else getattr(slo, field)
+
+    return get
+
+
+def _load(field: str) -> Getter:
+    def get(benchmark: BenchmarkReport) -> Any:
+        load = benchmark.metrics.load
+        return None if load is None else getattr(load, field)
+
+    return get
+
+
+def _cost(field: str) -> Getter:
+    def get(benchmark: BenchmarkReport) -> Any:
+        cost = benchmark.cost
+        return None if cost is None else getattr(cost, field)
+
+    return get
+
+
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else "true" if value else "false"
+
+
+def _broken(benchmark: BenchmarkReport) -> str | None:
+    slo = benchmark.metrics.slo
+    return None if slo is None else ";".join(f"{limit.limit}:{limit.broken}" for limit in slo.limits)
+
+
+#: SLO, load and cost columns, empty where the run had none.
+_VERDICTS: list[tuple[str, Getter]] = [
+    ("slo_judged", _slo("judged")),
+    ("slo_good", _slo("good")),
+    ("slo_attainment", _slo("attainment")),
+    ("slo_attainment_low", _slo("attainment_low")),
+    ("slo_attainment_high", _slo("attainment_high")),
+    ("slo_target", _slo("target")),
+    ("slo_met", lambda b: None if b.metrics.slo is None else _flag(b.metrics.slo.met)),
+    ("slo_broken", _broken),
+    ("goodput", _slo("goodput")),
+    ("good_output_tokens_per_s", _slo("good_output_tokens_per_s")),
+    ("load_target_rate", _load("target_rate")),
+    ("load_achieved_ratio", _load("achieved_ratio")),
+    ("load_latency_growth", _load("latency_growth")),
+    ("load_growth_ms", _load("growth_ms")),
+    ("load_sustainable", lambda b: None if b.metrics.load is None else _flag(b.metrics.load.sustainable)),
+    ("cost_per_million_output_tokens", _cost("per_million_output_tokens")),
+    ("cost_per_million_good_output_tokens", _cost("per_million_good_output_tokens")),
 ]
 
+#: Capacity columns: the probe this benchmark was, and the search's answer (the same on every row of a run).
+CAPACITY_COLUMNS: tuple[str, ...] = (
+    "probe_verdict",
+    "probe_decided_by",
+    "capacity_by",
+    "capacity",
+    "capacity_upper",
+    "capacity_status",
+)
+
+#: New columns go after the old ones, so that a column keeps its position across versions.
+_COLUMNS: list[tuple[str, Getter]] = (
+    _SCALARS
+    + [
+        (f"{distribution}_{statistic}_ms", _statistic(distribution, statistic))
+        for distribution in DISTRIBUTION_COLUMNS
+        for statistic in STATISTIC_COLUMNS
+    ]
+    + _VERDICTS
+)
+
 #: Every column, in order.
-CSV_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _COLUMNS)
+CSV_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _COLUMNS) + CAPACITY_COLUMNS
 
 
 def _cell(value: Any) -> Any:
@@ -91,6 +160,15 @@ def render_csv(report: RunReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    capacity = report.capacity
+    probes = {probe.benchmark: probe for probe in capacity.probes} if capacity is not None else {}
     for benchmark in report.benchmarks:
-        writer.writerow([_cell(get(benchmark)) for _, get in _COLUMNS])
+        probe = probes.get(benchmark.name)
+        answer: list[Any] = (
+            [None] * (len(CAPACITY_COLUMNS) - 2)
+            if capacity is None
+            else [capacity.by, capacity.capacity, capacity.upper, capacity.status]
+        )
+        tail = [None if probe is None else probe.verdict, None if probe is None else probe.decided_by, *answer]
+        writer.writerow([_cell(get(benchmark)) for _, get in _COLUMNS] + [_cell(value) for value in tail])
     return buffer.getvalue()

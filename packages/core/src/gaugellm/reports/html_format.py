@@ -10,9 +10,18 @@ import json
 from html import escape
 
 from gaugellm.metrics.models import BenchmarkMetrics, Distribution
-from gaugellm.reports.console import format_ms, format_rate
+from gaugellm.reports.console import (
+    capacity_sentence,
+    format_attainment,
+    format_money,
+    format_ms,
+    format_rate,
+    format_share,
+    load_word,
+    probe_load,
+)
 from gaugellm.reports.json_format import report_document
-from gaugellm.reports.models import BenchmarkReport, RunReport
+from gaugellm.reports.models import BenchmarkReport, CapacityReport, RunReport
 from gaugellm.reports.svg import PALETTE, Marker, Series, histogram_chart, line_chart
 
 __all__ = ["render_html"]
@@ -60,7 +69,7 @@ def _td(value: str, css: str = "") -> str:
 
 
 def _summary_table(report: RunReport) -> str:
-    head = (
+    head: tuple[str, ...] = (
         "benchmark",
         "ok",
         "errors",
@@ -78,6 +87,10 @@ def _summary_table(report: RunReport) -> str:
         "sched. latency p99",
         "dispatch lag p99",
     )
+    with_slo = any(b.metrics.slo is not None for b in report.benchmarks)
+    with_load = any(b.metrics.load is not None for b in report.benchmarks)
+    head += ("SLO met", "goodput") if with_slo else ()
+    head += ("load",) if with_load else ()
     rows = []
     for benchmark in report.benchmarks:
         metrics = benchmark.metrics
@@ -100,7 +113,16 @@ def _summary_table(report: RunReport) -> str:
             format_ms(metrics.latency_from_schedule.p99),
             format_ms(metrics.dispatch_lag.p99),
         )
-        rows.append("<tr>" + "".join(_td(cell) for cell in cells) + "</tr>")
+        extra = ""
+        if with_slo:
+            slo = metrics.slo
+            css = "" if slo is None or slo.met is None else "good" if slo.met else "bad"
+            extra += _td(format_share(None if slo is None else slo.attainment), css)
+            extra += _td(format_rate(None if slo is None else slo.goodput))
+        if with_load:
+            word = load_word(benchmark)
+            extra += _td(word, "bad" if word == "SATURATED" else "")
+        rows.append("<tr>" + "".join(_td(cell) for cell in cells) + extra + "</tr>")
     header = "<tr>" + "".join(f"<th>{escape(name)}</th>" for name in head) + "</tr>"
     table = "<div class='scroll'><table>" + header + "".join(rows) + "</table></div>"
     return table + "<p class='meta'>Times in milliseconds.</p>"
@@ -133,6 +155,142 @@ def _sweep_charts(report: RunReport) -> str:
     )
     charts.append(line_chart("Output tokens/s vs request rate", [throughput], "successful requests / s", "tokens/s"))
     return "<h2>Latency vs throughput</h2><div class='charts'>" + "".join(charts) + "</div>"
+
+
+def _table(head: tuple[str, ...], rows: list[list[tuple[str, str]]]) -> str:
+    """A table from header names and rows of ``(text, css class)`` cells."""
+    header = "<tr>" + "".join(f"<th>{escape(name)}</th>" for name in head) + "</tr>"
+    body = "".join("<tr>" + "".join(_td(text, css) for text, css in row) + "</tr>" for row in rows)
+    return "<div class='scroll'><table>" + header + body + "</table></div>"
+
+
+def _slo_section(report: RunReport) -> str:
+    judged = [b for b in report.benchmarks if b.metrics.slo is not None]
+    if not judged:
+        return ""
+    first = judged[0].metrics.slo
+    assert first is not None
+    limits = [limit.limit for limit in first.limits]
+    target = f", target {format_share(first.target)}" if first.target is not None else ""
+    rows = []
+    for benchmark in judged:
+        slo = benchmark.metrics.slo
+        assert slo is not None
+        met = {True: ("yes", "good"), False: ("no", "bad"), None: ("undecided", "")}[slo.met]
+        broken = {limit.limit: str(limit.broken) for limit in slo.limits}
+        rows.append(
+            [
+                (benchmark.name, ""),
+                (f"{slo.good}/{slo.judged}", ""),
+                (format_attainment(slo), ""),
+                met if slo.target is not None else ("-", ""),
+                (format_rate(slo.goodput), ""),
+                (format_rate(slo.good_output_tokens_per_s), ""),
+                *((broken.get(limit, "-"), "") for limit in limits),
+            ]
+        )
+    head = ("benchmark", "good/judged", "attainment [interval]", "met", "goodput", "good tok/s", *limits)
+    return (
+        f"<h2>SLO: {escape(', '.join(limits))}{escape(target)}</h2>"
+        + _table(head, rows)
+        + f"<p class='meta'>attainment = good / judged requests, with its {first.confidence:.0%} Wilson score "
+        "interval; goodput = good requests per second; the limit columns count the requests that broke each limit."
+        "</p>"
+    )
+
+
+def _cost_section(report: RunReport) -> str:
+    costed = [b for b in report.benchmarks if b.cost is not None]
+    if not costed:
+        return ""
+    price = costed[0].cost.price_per_hour if costed[0].cost is not None else 0.0
+    rows = [
+        [
+            (b.name, ""),
+            (format_money(b.cost.per_million_output_tokens if b.cost else None), ""),
+            (format_money(b.cost.per_million_good_output_tokens if b.cost else None), ""),
+        ]
+        for b in costed
+    ]
+    return f"<h2>Cost at {price:g} per hour</h2>" + _table(
+        ("benchmark", "per 1M output tokens", "per 1M good output tokens"), rows
+    )
+
+
+def _capacity_section(report: RunReport) -> str:
+    capacity: CapacityReport | None = report.capacity
+    if capacity is None:
+        return ""
+    unit = "requests / s" if capacity.by == "rate" else "concurrent streams"
+    judged = [p for p in capacity.probes if p.verdict != "measured" and p.attainment is not None]
+    passes = Series("pass", [(p.value, (p.attainment or 0) * 100) for p in judged if p.verdict == "pass"])
+    fails = Series("fail", [(p.value, (p.attainment or 0) * 100) for p in judged if p.verdict == "fail"])
+    target = Series(
+        f"target {format_share(capacity.target)}",
+        [(p.value, capacity.target * 100) for p in judged],
+        dashed=True,
+    )
+    by_name = {b.name: b for b in report.benchmarks}
+    latency = Series(
+        "TTFT p99",
+        [
+            (p.value, by_name[p.benchmark].metrics.ttft.p99 or 0.0)
+            for p in judged
+            if p.benchmark in by_name and by_name[p.benchmark].metrics.ttft.p99 is not None
+        ],
+    )
+    achieved = Series("achieved req/s", [(p.value, p.request_rate) for p in judged if p.request_rate is not None])
+    charts = [
+        line_chart("SLO attainment per probe", [passes, fails, target], unit, "% of requests good"),
+        line_chart("TTFT p99 per probe", [latency], unit, "ms"),
+    ]
+    if capacity.by == "rate":
+        charts.append(line_chart("Achieved vs offered rate", [achieved], unit, "successful requests / s"))
+    rows = []
+    for probe in capacity.probes:
+        verdict_css = {"pass": "good", "fail": "bad"}.get(probe.verdict, "")
+        interval = (
+            "-"
+            if probe.attainment_low is None
+            else f"{format_share(probe.attainment_low)}-{format_share(probe.attainment_high)}"
+        )
+        rows.append(
+            [
+                (probe.benchmark, ""),
+                (probe_load(capacity, probe), ""),
+                (probe.verdict, verdict_css),
+                (probe.decided_by, ""),
+                (format_share(probe.attainment), ""),
+                (interval, ""),
+                ({True: "steady", False: "grows", None: "-"}[probe.sustainable], ""),
+                (format_rate(probe.request_rate), ""),
+                (f"{probe.duration_s:.1f}", ""),
+                (probe.reason, "text"),
+            ]
+        )
+    head = ("probe", "load", "verdict", "decided by", "attainment", "interval", "queue", "req/s", "s", "why")
+    cost = (
+        ""
+        if capacity.cost_per_million_good_output_tokens is None
+        else f" · {format_money(capacity.cost_per_million_good_output_tokens)} per 1M good output tokens"
+    )
+    at_capacity = (
+        ""
+        if capacity.goodput is None
+        else f"<p class='meta'>At capacity: {escape(format_rate(capacity.goodput))} good requests/s, "
+        f"{escape(format_rate(capacity.good_output_tokens_per_s))} good output tokens/s{escape(cost)}.</p>"
+    )
+    return (
+        "<h2>Capacity</h2>"
+        + f"<p class='{'good' if capacity.status == 'found' else 'bad'}'>{escape(capacity_sentence(capacity))}</p>"
+        + at_capacity
+        + "<div class='charts'>"
+        + "".join(charts)
+        + "</div>"
+        + _table(head, rows)
+        + f"<p class='meta'>{len(capacity.probes)} probes in {capacity.spent_s:.0f} s; each verdict is wrong with "
+        f"probability at most {1 - capacity.confidence:.0%} while the server's behaviour is steady (docs/slo.md).</p>"
+    )
 
 
 def _distribution_table(metrics: BenchmarkMetrics) -> str:
@@ -188,6 +346,10 @@ def _benchmark_section(benchmark: BenchmarkReport) -> str:
     tokens = metrics.tokens
     sources = ", ".join(f"{name}: {count}" for name, count in tokens.output_sources.items()) or "none"
     state = f"incomplete ({benchmark.stop_reason or 'interrupted'})" if benchmark.incomplete else "complete"
+    load = metrics.load
+    if load is not None and load.sustainable is not None:
+        growth = f"{load.latency_growth * 1000:+.1f} ms/s" if load.latency_growth is not None else "-"
+        state += " · load " + ("sustainable" if load.sustainable else "SATURATED") + f" (latency growth {growth})"
     facts = (
         f"profile {json.dumps(benchmark.profile, sort_keys=True, default=str)} · {benchmark.duration_s:.2f} s · {state}"
         f"{'' if benchmark.incomplete or not benchmark.stop_reason else ' (' + benchmark.stop_reason + ')'} · "
@@ -218,6 +380,9 @@ def render_html(report: RunReport) -> str:
         f"token counting: {escape(counting)}</p>",
         "<h2>Summary</h2>",
         _summary_table(report),
+        _capacity_section(report),
+        _slo_section(report),
+        _cost_section(report),
         _sweep_charts(report),
         *(_benchmark_section(benchmark) for benchmark in report.benchmarks),
         "<h2>Run</h2>",

@@ -82,6 +82,9 @@ class CapacityProbeReport(BaseModel):
     attainment_low: float | None = Field(default=None, description="Wilson interval at the probe's per-look level.")
     attainment_high: float | None = None
     sustainable: bool | None = None
+    latency_growth: float | None = Field(
+        default=None, description="Slope of latency from schedule, seconds per second (rate probes)."
+    )
     request_rate: float | None = Field(default=None, description="Successful requests/s the probe achieved.")
     duration_s: float = Field(ge=0)
 

@@ -63,6 +63,7 @@ def capacity_report(
                 attainment_low=verdict.attainment_low,
                 attainment_high=verdict.attainment_high,
                 sustainable=verdict.sustainable,
+                latency_growth=verdict.latency_growth,
                 request_rate=probe.request_rate,
                 duration_s=probe.duration_s,
             )

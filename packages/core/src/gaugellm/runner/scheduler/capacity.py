@@ -4,9 +4,10 @@ A search is a profile whose next stage depends on the verdicts of the stages bef
 
 1. **Bracket.** A short throughput stage (as fast as the server answers, bounded concurrency) measures the most the
    deployment completes per second: no higher rate is sustainable. The first rate probe is just below it; a pass
-   there probes just above it (and then doubles while probes pass), a fail halves until a probe passes.
-2. **Bisect** between the highest passing and the lowest failing rate until they are within ``precision`` of each
-   other (relative to the failing one).
+   there probes just above it (and then a quarter higher while probes pass), a fail halves until a probe passes.
+2. **Narrow** the bracket between the highest passing and the lowest failing rate until they are within
+   ``precision`` of each other (relative to the failing one): at the rate the lowest failing probe's queue growth
+   points to (see :meth:`CapacitySearch._between`), else at the middle.
 
 Each probe is a constant-rate stage judged by a :class:`ProbeRule` while it runs, at ``looks`` evenly spaced moments:
 it fails as soon as a queue clearly builds up (:mod:`gaugellm.metrics.trend`) or the attainment's interval lies below
@@ -48,8 +49,10 @@ LOOKS = 4
 MAX_PROBES = 16
 #: The first rate probe sits this far below the measured throughput ...
 FIRST_PROBE_SHARE = 0.9
-#: ... and, when it passes, the next one this far above it.
+#: ... and, when it passes, the next one this far above it ...
 ABOVE_THROUGHPUT = 1.05
+#: ... and then each this much above the last that passed.
+GROWTH_STEP = 1.25
 
 SearchBy = Literal["rate", "concurrency"]
 CapacityStatus = Literal["found", "bracketed", "below_lowest", "above_highest", "no_answer"]
@@ -61,6 +64,8 @@ class JudgedSink(Protocol):
     def attainment(self, z: float = ...) -> tuple[int, int, tuple[float, float] | None]: ...
 
     def sustainable(self) -> bool | None: ...
+
+    def latency_growth(self) -> float | None: ...
 
 
 DecidedBy = Literal["interval", "trend", "point estimate", "no data", "measurement"]
@@ -78,6 +83,7 @@ class ProbeVerdict:
     attainment_low: float | None = None
     attainment_high: float | None = None
     sustainable: bool | None = None
+    latency_growth: float | None = None  # seconds of latency per second of schedule (rate probes)
 
     @property
     def attainment(self) -> float | None:
@@ -104,7 +110,7 @@ class ProbeRule:
         low, high = interval if interval is not None else (None, None)
 
         def verdict(passed: bool, reason: str, by: DecidedBy) -> ProbeVerdict:
-            return ProbeVerdict(passed, reason, by, good, judged, low, high, sustainable)
+            return ProbeVerdict(passed, reason, by, good, judged, low, high, sustainable, sink.latency_growth())
 
         if sustainable is False:
             return verdict(False, "a queue builds up: latency from schedule keeps growing", "trend")
@@ -249,11 +255,28 @@ class CapacitySearch:
             return FIRST_PROBE_SHARE * self.throughput
         if high is None:
             assert low is not None
-            return self.throughput * ABOVE_THROUGHPUT if low < self.throughput * ABOVE_THROUGHPUT else 2 * low
+            above = self.throughput * ABOVE_THROUGHPUT
+            return above if low < above else GROWTH_STEP * low
         if low is None:
             return high / 2
         if self._narrow(low, high):
             return None
+        return self._between(low, high)
+
+    def _between(self, low: float, high: float) -> float:
+        """The next rate inside the bracket: where the lowest failing probe says the server's rate is, else the middle.
+
+        A probe that failed because a queue grew at ``g`` seconds per second was offered ``1 + g`` times what the
+        server served, so the server's rate is about ``rate / (1 + g)``: probing just there (but not within half the
+        precision of either end, where the answer would teach nothing) usually closes the bracket in one step.
+        """
+        margin = self.precision * high / 2
+        failed = next((p for p in self.probes if not p.verdict.passed and p.value == high), None)
+        growth = failed.verdict.latency_growth if failed is not None else None
+        if failed is not None and failed.verdict.decided_by == "trend" and growth is not None and growth > 0:
+            served = high / (1 + growth)
+            if low + margin < high - margin:
+                return min(max(served, low + margin), high - margin)
         return (low + high) / 2
 
     def _next_concurrency(self, low: float | None, high: float | None) -> float | None:
