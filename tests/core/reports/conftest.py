@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from pydantic import SecretStr
 
 from gaugellm.backend.schemas import ErrorKind, GenerationResponse
 from gaugellm.metrics import BenchmarkAccumulator
+from gaugellm.metrics.slo import SloSet, parse_slo
 from gaugellm.reports import BenchmarkReport, RunReport, collect_environment
 
 MS = 1_000_000
@@ -18,9 +20,16 @@ MS = 1_000_000
 SECRETS = ("sk-live-PLANTED-SECRET-1", "PLANTED-SECRET-2", "PLANTED-SECRET-3", "PLANTED-SECRET-4", "hunter2-PLANTED")
 
 
-def build_benchmark(name: str, rate: float, seed: int, requests: int = 120, fail_every: int = 0) -> BenchmarkReport:
+def build_benchmark(
+    name: str, rate: float, seed: int, requests: int = 120, fail_every: int = 0, slo: str | None = None
+) -> BenchmarkReport:
     rng = random.Random(seed)
-    accumulator = BenchmarkAccumulator(keep_records=True)
+    accumulator = BenchmarkAccumulator(
+        keep_records=True,
+        slo=SloSet(parse_slo(slo)) if slo else None,
+        attainment_target=0.95 if slo else None,
+        target_rate=rate if slo else None,
+    )
     interval = int(1e9 / rate)
     for index in range(requests):
         scheduled = index * interval
@@ -78,3 +87,9 @@ def sample_report() -> RunReport:
         ],
         complete=True,
     )
+
+
+@pytest.fixture
+def make_benchmark() -> Callable[..., BenchmarkReport]:
+    """:func:`build_benchmark`, for tests that need benchmarks of their own."""
+    return build_benchmark

@@ -168,7 +168,7 @@ def run(config_file: Path | None, quiet: bool, no_records: bool | None, **option
       gaugellm run -b openai_http --backend-kwargs '{"target": "http://127.0.0.1:8000"}' -n 100 -o run.json
       gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p constant -r 5,10,20 -t 60 --warmup 5s
       gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p sweep -r 8 -t 30 -o sweep.html
-      gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p capacity --slo ttft<=500ms,tpot<=50ms
+      gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p capacity --slo 'ttft<=500ms,tpot<=50ms'
       gaugellm run --config run.yaml -p poisson -r 20 --burstiness 0.5 --ramp-up 10s -t 60
       gaugellm run --config run.yaml --max-seconds 10
     """

@@ -34,7 +34,7 @@ __all__ = [
 SloMetric = Literal["ttft", "itl", "tpot", "latency", "ttft_from_schedule", "latency_from_schedule"]
 SLO_METRICS: tuple[SloMetric, ...] = get_args(SloMetric)
 
-_LIMIT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|<|>=|>|==|=)\s*(\S+?)\s*$")
+_LIMIT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|<|>=|>|==|=)\s*(.+?)\s*$")
 _AMOUNT = re.compile(r"^([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(ms|s)?$")
 _UNITS_MS = {"ms": 1.0, "s": 1000.0}
 
