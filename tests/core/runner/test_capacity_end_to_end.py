@@ -21,10 +21,11 @@ from test_openai_end_to_end import env, run_args  # noqa: E402
 from gaugellm.reports import load_report  # noqa: E402
 from gaugellm_openai.mock import closed_form_capacity  # noqa: E402
 
-#: Two serving models: fixed ITL, and ITL that grows with the number of active streams (the batch-size effect).
+#: Two serving models: fixed ITL, and ITL that grows with the number of active streams (the batch-size effect). Their
+#: capacities (83 and 32 requests/s) leave a 2-core CI machine room for the client and the server.
 SERVERS = {
-    "fixed-itl": {"max_streams": 32, "ttft_ms": 20.0, "itl_ms": 2.0, "output_tokens": "64"},
-    "growing-itl": {"max_streams": 16, "ttft_ms": 20.0, "itl_ms": 2.0, "itl_growth_ms": 0.1, "output_tokens": "64"},
+    "fixed-itl": {"max_streams": 12, "ttft_ms": 20.0, "itl_ms": 4.0, "output_tokens": "32"},
+    "growing-itl": {"max_streams": 8, "ttft_ms": 20.0, "itl_ms": 4.0, "itl_growth_ms": 0.5, "output_tokens": "32"},
 }
 
 
@@ -37,7 +38,7 @@ def search(url: str, tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedP
         "--max-seconds",
         "8",
         "--data",
-        "prompt_tokens=32,output_tokens=64",
+        "prompt_tokens=32,output_tokens=32",
         "-q",
         "-o",
         str(out),
