@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from gaugellm.backend.args import BackendArgs, describe_validation_error
+from gaugellm.data.trace import Trace, TraceFormat, read_trace
 from gaugellm.errors import BackendArgsError, GaugeError, RunConfigError, validation_problems
 from gaugellm.metrics.slo import SloSet, normalise_slo, parse_slo
 from gaugellm.runner.scheduler.arrivals import MAX_BURSTINESS
@@ -25,6 +26,7 @@ from gaugellm.runner.scheduler.capacity import LOOKS, CapacitySearch, ProbeRule
 from gaugellm.runner.scheduler.limits import StageLimits, parse_error_limit, parse_window
 from gaugellm.runner.scheduler.profiles import DEFAULT_THROUGHPUT_CONCURRENCY, Plan, ProfileKind, make_profile
 from gaugellm.runner.scheduler.ramp import check_ramp
+from gaugellm.runner.scheduler.replay import replay_profile
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY_PROBED", "DEFAULT_PROBE_SECONDS", "RunConfig", "load_config_file"]
 
@@ -103,6 +105,22 @@ class RunConfig(BaseModel):
         allow_inf_nan=False,
         description="capacity profile: stop when the bracket is this narrow (relative).",
     )
+    trace: str | None = Field(default=None, description="replay profile: the trace file to replay (docs/workloads.md).")
+    trace_format: TraceFormat | None = Field(
+        default=None, description="mooncake, azure, burstgpt or gaugellm; default: recognised from the file."
+    )
+    speedup: float = Field(
+        default=1.0, gt=0, le=1e6, allow_inf_nan=False, description="replay profile: replay this many times faster."
+    )
+    trace_start: float = Field(
+        default=0.0, ge=0, allow_inf_nan=False, description="replay profile: skip the trace's first seconds."
+    )
+    trace_duration: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="replay profile: replay this many seconds of trace."
+    )
+    block_tokens: int = Field(
+        default=512, ge=1, le=1_000_000, description="replay profile: tokens per hash-id block of the trace."
+    )
     price_per_hour: float | None = Field(
         default=None,
         gt=0,
@@ -121,6 +139,8 @@ class RunConfig(BaseModel):
     @classmethod
     def _window_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) else value
+
+    _trace: Trace | None = PrivateAttr(default=None)
 
     @field_validator("slo", mode="before")
     @classmethod
@@ -187,6 +207,11 @@ class RunConfig(BaseModel):
 
     def _check_search_options(self) -> None:
         given = self.model_fields_set
+        if self.profile != "replay":
+            for name in ("trace", "trace_format", "speedup", "trace_start", "trace_duration", "block_tokens"):
+                if name in given:
+                    option = "--" + name.replace("_", "-")
+                    raise RunConfigError(f"{option} applies only to the replay profile (-p replay --trace FILE)")
         if self.profile != "capacity":
             for name in ("capacity_by", "budget", "precision"):
                 if name in given:
@@ -212,11 +237,31 @@ class RunConfig(BaseModel):
             errors=parse_error_limit(self.max_errors),
             warmup=parse_window(self.warmup, "--warmup"),
             cooldown=parse_window(self.cooldown, "--cooldown"),
+            bounded_by_plan=self.profile == "replay",
         )
+
+    def replay_trace(self) -> Trace:
+        """The trace of a replay, read once (a bad file is a :class:`~gaugellm.errors.DataError`)."""
+        if self.trace is None:
+            raise RunConfigError("the replay profile needs --trace FILE (see docs/workloads.md for the formats)")
+        if self._trace is None:
+            self._trace = read_trace(self.trace, self.trace_format)
+        return self._trace
+
+    def replay_window(self) -> list[Any]:
+        return self.replay_trace().window(self.trace_start, self.trace_duration)
 
     def profile_plan(self) -> Plan:
         if self.profile == "capacity":
             return self._capacity_search()
+        if self.profile == "replay":
+            if self.rate or self.concurrency is not None or self.data is not None:
+                raise RunConfigError(
+                    "the replay profile takes its times and lengths from --trace: remove --rate, --concurrency, --data"
+                )
+            if self.burstiness != 1.0 or self.ramp_up is not None:
+                raise RunConfigError("--burstiness and --ramp-up do not apply to a replay (its times are recorded)")
+            return replay_profile(self.replay_window(), speedup=self.speedup, seed=self.seed)
         return make_profile(
             self.profile,
             rates=self.rate,

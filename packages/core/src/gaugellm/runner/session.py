@@ -31,6 +31,7 @@ from gaugellm.runner.scheduler.limits import StageLimits
 from gaugellm.runner.scheduler.profiles import Plan
 
 if TYPE_CHECKING:
+    from gaugellm.data.dataset import Dataset
     from gaugellm.reports import RunReport
 
 __all__ = ["RunResult", "choose_workers", "execute_run"]
@@ -127,7 +128,11 @@ async def execute_run(
     if source is None:
         from gaugellm.data import load_dataset
 
-        dataset = load_dataset(config.data, tokenizer=config.tokenizer, seed=config.seed)
+        dataset = (
+            replay_dataset(config)
+            if config.profile == "replay"
+            else load_dataset(config.data, tokenizer=config.tokenizer, seed=config.seed)
+        )
         source = dataset
         data_description = dataset.description
         data_counting = dataset.token_counting
@@ -167,7 +172,7 @@ async def execute_run(
                     keep_records=config.records,
                     slo=slo,
                     attainment_target=config.slo_attainment if slo else None,
-                    target_rate=spec.rate,
+                    target_rate=spec.offered_rate,
                 ),
                 observer=observer,
                 requests_limit=probe.requests_limit,
@@ -218,6 +223,21 @@ async def execute_run(
     if failure is not None and raise_on_incomplete:
         raise failure
     return result
+
+
+def replay_dataset(config: RunConfig) -> Dataset:
+    """The requests of a replay: the trace window's records as prompts of their lengths."""
+    from gaugellm.data.tokens import load_token_counter
+    from gaugellm.data.trace_dataset import TraceDataset
+
+    return TraceDataset(
+        config.replay_trace(),
+        config.replay_window(),
+        load_token_counter(config.tokenizer),
+        seed=config.seed,
+        chat=False,  # as synthetic data: the backend's request format decides how a prompt is sent
+        block_tokens=config.block_tokens,
+    )
 
 
 def _import_report_code() -> None:

@@ -170,8 +170,10 @@ class StageRun:
             self.look_ns = round(max_seconds * 1e9 / probe.looks)
         self.next_look_ns = self.start_ns + (self.look_ns or 0)
         self.planned = self.limits.max_requests
+        if spec.offsets is not None:  # a replay sends its trace, and no more
+            self.planned = len(spec.offsets) if self.planned is None else min(self.planned, len(spec.offsets))
         self.arrivals = spec.arrivals()
-        self.next_offset = next(self.arrivals) if self.arrivals is not None else None
+        self.next_offset = next(self.arrivals, None) if self.arrivals is not None else None
         self.outstanding: dict[int, dict[int, _Outstanding]] = {worker: {} for worker in shares}
         self.sent_to: dict[int, int] = dict.fromkeys(shares, 0)
         self.dispatched: dict[int, int] = dict.fromkeys(shares, 0)
@@ -277,7 +279,7 @@ class StageRun:
                 worker = workers[self.round_robin % len(workers)]
                 self.round_robin += 1
                 batches.setdefault(worker, []).append(self._new_item(scheduled))
-                self.next_offset = next(self.arrivals)
+                self.next_offset = next(self.arrivals, None)
         else:
             # One item at a time to each worker below its target, so that a capped total is shared evenly.
             elapsed_s = max(1e-3, (now - self.start_ns) / 1e9)

@@ -124,9 +124,10 @@ class StageLimits:
     errors: ErrorLimit = ErrorLimit()
     warmup: Window = Window()
     cooldown: Window = Window()
+    bounded_by_plan: bool = False  # a replay ends with its trace: it needs no limit of its own
 
     def __post_init__(self) -> None:
-        if self.max_requests is None and self.max_seconds is None:
+        if self.max_requests is None and self.max_seconds is None and not self.bounded_by_plan:
             raise RunConfigError("a run needs a stop condition: --max-requests N or --max-seconds S (or both)")
         if self.max_requests is not None and self.max_requests < 1:
             raise RunConfigError(f"--max-requests must be at least 1, got {self.max_requests}")

@@ -29,7 +29,7 @@ __all__ = [
     "make_profile",
 ]
 
-ProfileKind = Literal["synchronous", "concurrent", "constant", "poisson", "throughput", "sweep", "capacity"]
+ProfileKind = Literal["synchronous", "concurrent", "constant", "poisson", "throughput", "sweep", "capacity", "replay"]
 PROFILES: tuple[ProfileKind, ...] = (
     "synchronous",
     "concurrent",
@@ -38,6 +38,7 @@ PROFILES: tuple[ProfileKind, ...] = (
     "throughput",
     "sweep",
     "capacity",
+    "replay",
 )
 
 #: ``throughput`` sends as fast as the server answers, but with at most this many requests in flight unless
