@@ -75,8 +75,7 @@ class Trace:
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
         with path.open(encoding="utf-8", newline="") as handle:
-            for number, line in enumerate(handle, start=1):
-                yield number, line
+            yield from enumerate(handle, start=1)
     except UnicodeDecodeError:
         raise DataError(f"trace {str(path)!r} is not UTF-8 text") from None
 

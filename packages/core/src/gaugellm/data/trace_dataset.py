@@ -14,10 +14,10 @@ from typing import Any
 
 from gaugellm.backend.schemas import GenerationRequest
 from gaugellm.data.dataset import Dataset
-from gaugellm.data.fitting import CHARS_PER_TOKEN, fit_estimate, fit_tokenizer
+from gaugellm.data.fitting import fit_estimate, fit_tokenizer
 from gaugellm.data.rng import RequestRandom
 from gaugellm.data.text import WordStream
-from gaugellm.data.tokens import TokenCounter, TokenizerCounter
+from gaugellm.data.tokens import CHARS_PER_TOKEN, TokenCounter, TokenizerCounter
 from gaugellm.data.trace import Trace, TraceRecord
 
 __all__ = ["DEFAULT_BLOCK_TOKENS", "TraceDataset"]
