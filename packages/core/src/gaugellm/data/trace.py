@@ -23,6 +23,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -276,7 +277,7 @@ def read_trace(path: str | Path, format: TraceFormat | None = None) -> Trace:
             records.append(record)
     if not records:
         raise DataError(f"trace {str(target)!r} holds no request to replay")
-    reordered = any(later.at_s < earlier.at_s for earlier, later in zip(records, records[1:], strict=False))
+    reordered = any(later.at_s < earlier.at_s for earlier, later in pairwise(records))
     if reordered:
         records.sort(key=lambda record: record.at_s)
     start = records[0].at_s
