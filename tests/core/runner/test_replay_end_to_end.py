@@ -11,7 +11,7 @@ import pytest
 mock = pytest.importorskip("gaugellm_openai.mock")
 
 from test_cli_run import one_line_error  # noqa: E402
-from test_openai_end_to_end import env, run_args  # noqa: E402
+from test_openai_end_to_end import GAUGELLM, env, run_args  # noqa: E402
 
 from gaugellm.reports import load_report  # noqa: E402
 
@@ -51,6 +51,9 @@ def test_replay_sends_each_request_at_its_recorded_time(tmp_path: Path) -> None:
     assert [round(value - first, 3) for value in scheduled] == pytest.approx([at / 2 * 1000 for at in times], abs=0.01)
     assert benchmark.metrics.dispatch_lag.count == 60, "how far the replay fell behind its trace is reported"
     assert report.config["data_description"]["format"] == "mooncake"
+    shown = subprocess.run([*GAUGELLM, "report", str(out)], env=env(), capture_output=True, text=True, timeout=60)
+    assert "replay@2x: 60 requests over" in shown.stdout
+    assert "behind the trace by p50" in shown.stdout
 
 
 @pytest.mark.parametrize(
