@@ -55,6 +55,8 @@ _SYNTHETIC_KEYS = (
     *(field + suffix for field in _LENGTH_FIELDS for suffix in _LENGTH_SUFFIXES),
     *_COMMON_KEYS,
     "prefix_tokens",
+    "prefix_groups",
+    "prefix_skew",
 )
 _FILE_KEYS = ("path", *("output_tokens" + suffix for suffix in _LENGTH_SUFFIXES), *_COMMON_KEYS)
 _DISTRIBUTIONS = ("fixed", "uniform", "choice", "normal", "lognormal")
@@ -74,6 +76,8 @@ class SyntheticSpec:
     seed: int | None = None
     chat: bool | None = None
     prefix_tokens: int = 0
+    prefix_groups: int = 1
+    prefix_skew: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,18 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
                 "prompt_tokens counts the whole prompt, shared prefix included"
             )
     samples = _optional_int(pairs, "samples", minimum=1)
+    groups = _optional_int(pairs, "prefix_groups", minimum=1) or 1
+    if groups > 1_000_000:
+        raise DataError(f"--data: prefix_groups must be at most 1000000, got {groups}")
+    raw_skew = pairs.get("prefix_skew", 0)
+    try:
+        skew = float(raw_skew) if not isinstance(raw_skew, bool) else float("nan")
+    except (TypeError, ValueError):
+        skew = float("nan")
+    if not 0.0 <= skew <= 10.0:
+        raise DataError(f"--data: prefix_skew must be between 0 (uniform) and 10 (Zipf exponent), got {raw_skew!r}")
+    if (groups > 1 or skew) and not prefix:
+        raise DataError("--data: prefix_groups and prefix_skew need prefix_tokens (the length of each group's prefix)")
     return SyntheticSpec(
         prompt_tokens=prompt,
         output_tokens=output,
@@ -196,6 +212,8 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
         seed=_optional_int(pairs, "seed", minimum=None),
         chat=_optional_bool(pairs, "chat"),
         prefix_tokens=prefix,
+        prefix_groups=groups,
+        prefix_skew=skew,
     )
 
 

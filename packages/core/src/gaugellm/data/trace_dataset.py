@@ -9,7 +9,6 @@ with words of its own; one shorter ends inside its last block, cut from that blo
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from gaugellm.backend.schemas import GenerationRequest
@@ -47,7 +46,7 @@ class TraceDataset(Dataset):
         self.seed = seed
         self.chat = chat
         self.block_tokens = block_tokens
-        self._block = lru_cache(maxsize=_BLOCK_CACHE)(self._make_block)
+        self._blocks: dict[int, str] = {}
 
     def __len__(self) -> int:
         return len(self.records)
@@ -57,8 +56,14 @@ class TraceDataset(Dataset):
             return fit_tokenizer(self.token_counter, head, words, target)
         return fit_estimate(head, words, target)
 
-    def _make_block(self, block_id: int) -> str:
-        return self._fit("", WordStream(RequestRandom(self.seed, block_id, "trace-block")), self.block_tokens)
+    def _block(self, block_id: int) -> str:
+        block = self._blocks.get(block_id)
+        if block is None:
+            if len(self._blocks) >= _BLOCK_CACHE:
+                self._blocks.clear()  # rebuilt from their ids when needed again
+            block = self._fit("", WordStream(RequestRandom(self.seed, block_id, "trace-block")), self.block_tokens)
+            self._blocks[block_id] = block
+        return block
 
     def prompt(self, index: int) -> str:
         """The prompt text of request ``index`` (see the module's docstring)."""
