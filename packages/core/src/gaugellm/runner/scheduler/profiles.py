@@ -7,10 +7,12 @@ second (the highest), then ``K`` constant rates evenly spaced strictly between t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gaugellm.bounds import MAX_SWEEP_RATES
 from gaugellm.errors import RunConfigError
 from gaugellm.runner.scheduler.stages import StageSpec
 
@@ -72,7 +74,7 @@ def make_profile(
     """Build a profile from the run options, with a readable error for combinations that make no sense."""
     if concurrency is not None and concurrency < 1:
         raise RunConfigError(f"--concurrency must be at least 1, got {concurrency}")
-    if any(rate <= 0 for rate in rates):
+    if any(not 0 < rate < math.inf for rate in rates):  # nan and inf too: neither makes a schedule
         raise RunConfigError(f"rates must be positive, got {', '.join(f'{rate:g}' for rate in rates)}")
     if kind in ("synchronous", "concurrent", "throughput") and rates:
         raise RunConfigError(f"--rate does not apply to the {kind} profile (it sets no rate); remove it")
@@ -98,8 +100,11 @@ def make_profile(
             seed=seed,
         )
     if kind == "sweep":
-        if len(rates) > 1 or (rates and (rates[0] != int(rates[0]) or rates[0] < 1)):
-            raise RunConfigError("for a sweep, --rate is the number of rates to try between synchronous and throughput")
+        if len(rates) > 1 or (rates and (rates[0] != int(rates[0]) or not 1 <= rates[0] <= MAX_SWEEP_RATES)):
+            raise RunConfigError(
+                "for a sweep, --rate is the number of rates to try between synchronous and throughput "
+                f"(1 to {MAX_SWEEP_RATES})"
+            )
         bound = concurrency or DEFAULT_THROUGHPUT_CONCURRENCY
         return Profile(
             kind,
