@@ -12,7 +12,10 @@ import contextlib
 import signal
 from collections.abc import Callable, Iterator
 
-__all__ = ["Interrupts"]
+__all__ = ["SETTLE_S", "Interrupts"]
+
+#: See :meth:`Interrupts.settle`.
+SETTLE_S = 0.01
 
 
 class Interrupts:
@@ -38,6 +41,14 @@ class Interrupts:
         await self._arrived.wait()
         assert self.signal_name is not None
         return self.signal_name
+
+    async def settle(self) -> None:
+        """Let a signal that came during synchronous work (writing a report) reach its handler before going on.
+
+        The loop learns of a signal through its wake-up pipe and runs the handler one iteration later, so a single
+        ``sleep(0)`` would resume this task first; a short timed sleep lets the loop go round until the handler ran.
+        """
+        await asyncio.sleep(SETTLE_S)
 
     def note(self, name: str) -> None:
         """Record an interrupt (what the signal handler does; callable directly by an embedding program)."""

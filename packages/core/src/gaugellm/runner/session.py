@@ -196,7 +196,7 @@ async def _execute(
         error=error_text if not complete else None,
     )
     paths, write_problem = write_reports(report, config.output)
-    await asyncio.sleep(0)  # a signal that came while writing is handled now
+    await interrupts.settle()  # a signal that came while writing is noted now
     if failure is None and interrupts.interrupted and (outcome is None or outcome.complete):
         failure = RunInterruptedError(f"interrupted by {interrupts.signal_name} as the run was ending")
     if failure is None and outcome is not None and not outcome.complete:
