@@ -40,6 +40,8 @@ def _backend_kwargs(text: str | None) -> dict[str, Any]:
         loaded = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BackendArgsError(f"--backend-kwargs is not valid JSON: {exc.msg} at position {exc.pos}") from None
+    except RecursionError:
+        raise BackendArgsError("--backend-kwargs is nested too deeply") from None
     if not isinstance(loaded, dict):
         raise BackendArgsError('--backend-kwargs must be a JSON object, e.g. \'{"target": "http://127.0.0.1:8000"}\'')
     return loaded
@@ -166,6 +168,12 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     "config_file",
     type=click.Path(path_type=Path, dir_okay=False),
     help="A run config (JSON or YAML); command-line options override it.",
+)
+@click.option(
+    "--startup-timeout",
+    type=float,
+    metavar="S",
+    help="Seconds for the workers to start and the target to pass its readiness check. [default: 300]",
 )
 @click.option("--workers", "-w", type=int, help="Worker processes. [default: CPUs, capped by the backend and the plan]")
 @click.option("--no-records", is_flag=True, default=None, help="Leave per-request records out of the JSON report.")

@@ -13,6 +13,7 @@ spec becomes a :class:`~gaugellm.errors.DataError` that names the key and says w
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import json
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gaugellm.bounds import MAX_TOKENS_PER_REQUEST, SEED_RANGE
 from gaugellm.data.distributions import (
     ChoiceDistribution,
     FixedDistribution,
@@ -109,6 +111,8 @@ def parse_spec(spec: str | Mapping[str, Any] | None) -> SyntheticSpec | FileSpec
             loaded = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"--data looks like JSON but is not valid JSON: {exc.msg} at column {exc.colno}") from None
+        except RecursionError:
+            raise DataError("--data is JSON nested too deeply") from None
         if not isinstance(loaded, dict):
             raise DataError("--data as JSON must be an object of spec keys")
         return _from_mapping(_flatten(loaded))
@@ -295,7 +299,7 @@ def _length_values(field: str, raw: Any) -> tuple[str, list[int]] | None:
         text = raw.strip()
         match = _RANGE.match(text)
         if match:
-            low, high = int(match.group(1)), int(match.group(2))
+            low, high = _to_int(field, match.group(1)), _to_int(field, match.group(2))
             if low < 1 or low > high:
                 raise DataError(f"--data: {field}={text} is not a range of positive counts from low to high")
             return "uniform", [low, high]
@@ -314,16 +318,31 @@ def _positive(key: str, raw: Any) -> int:
 def _to_int(key: str, raw: Any) -> int:
     if isinstance(raw, bool):
         raise DataError(f"--data: {key} must be a whole number, got {raw!r}")
+    value: int | None = None
     if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
-    if isinstance(raw, str):
-        try:
-            return int(raw.strip().replace("_", ""))
-        except ValueError:
-            pass
-    raise DataError(f"--data: {key} must be a whole number, got {raw!r}")
+        value = raw
+    elif isinstance(raw, float) and raw.is_integer():
+        value = int(raw)
+    elif isinstance(raw, str):
+        with contextlib.suppress(ValueError):  # not a number: said below
+            value = int(raw.strip().replace("_", ""))
+    if value is None:
+        raise DataError(f"--data: {key} must be a whole number, got {_shown(raw)}")
+    return _bounded(key, value)
+
+
+def _bounded(key: str, value: int) -> int:
+    """Token counts up to MAX_TOKENS_PER_REQUEST (a prompt is built in memory); other numbers fit 64 bits."""
+    if "tokens" in key and value > MAX_TOKENS_PER_REQUEST:
+        raise DataError(f"--data: {key} must be at most {MAX_TOKENS_PER_REQUEST} tokens, got {value}")
+    if not SEED_RANGE[0] <= value <= SEED_RANGE[1]:
+        raise DataError(f"--data: {key} does not fit in 64 bits")
+    return value
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _optional_int(pairs: Mapping[str, Any], key: str, minimum: int | None) -> int | None:

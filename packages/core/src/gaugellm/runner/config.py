@@ -8,15 +8,15 @@ The scheduler's own checks (a profile that needs a rate, a warm-up longer than t
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from gaugellm import bounds
 from gaugellm.backend.args import BackendArgs, describe_validation_error
 from gaugellm.data.trace import Trace, TraceFormat, read_trace
 from gaugellm.errors import BackendArgsError, GaugeError, RunConfigError, validation_problems
@@ -42,15 +42,21 @@ _DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 class RunConfig(BaseModel):
     """Everything one ``gaugellm run`` does. Field names are the CLI's options with underscores."""
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        extra="forbid",
+        hide_input_in_errors=True,
+        allow_inf_nan=False,  # every number finite: see gaugellm.bounds
+    )
 
     backend: BackendArgs = Field(description="The backend's args; 'type' names the backend.")
     profile: ProfileKind = Field(default="synchronous", description="How requests are sent (see docs/runner.md).")
-    rate: list[float] = Field(
+    rate: list[Annotated[float, Field(gt=0, le=bounds.MAX_RATE)]] = Field(
         default_factory=list,
         description="Requests per second (constant, poisson; several: one stage each); sweep: how many rates to try.",
     )
-    concurrency: int | None = Field(default=None, ge=1, description="Streams (concurrent) or bound (throughput).")
+    concurrency: int | None = Field(
+        default=None, ge=1, le=bounds.MAX_CONCURRENCY, description="Streams (concurrent) or bound (throughput)."
+    )
     burstiness: float = Field(
         default=1.0,
         gt=0,
@@ -61,22 +67,39 @@ class RunConfig(BaseModel):
     ramp_up: float | None = Field(
         default=None,
         gt=0,
+        le=bounds.MAX_SECONDS,
         allow_inf_nan=False,
         description="constant, poisson: seconds over which the rate grows from 0; left out of the results.",
     )
     data: str | dict[str, Any] | None = Field(
         default=None, description="Synthetic spec or a data file; see docs/data.md."
     )
-    max_requests: int | None = Field(default=None, ge=1, description="Requests per stage, warm-up included.")
-    max_seconds: float | None = Field(default=None, gt=0, description="Seconds per stage, warm-up included.")
-    max_errors: float | None = Field(default=None, gt=0, description="Stop after N errors, or above an error rate < 1.")
+    max_requests: int | None = Field(
+        default=None, ge=1, le=bounds.MAX_REQUESTS, description="Requests per stage, warm-up included."
+    )
+    max_seconds: float | None = Field(
+        default=None, gt=0, le=bounds.MAX_SECONDS, description="Seconds per stage, warm-up included."
+    )
+    max_errors: float | None = Field(
+        default=None, gt=0, le=bounds.MAX_REQUESTS, description="Stop after N errors, or above an error rate < 1."
+    )
     warmup: str | None = Field(default=None, description="Left out of the results: N requests, a fraction, or Ts.")
     cooldown: str | None = Field(default=None, description="Left out at the end: N requests, a fraction, or Ts.")
     tokenizer: str | None = Field(default=None, description="A tokenizer.json or model folder for exact counts.")
-    seed: int = Field(default=42, description="Seeds synthetic data and poisson arrivals.")
+    seed: int = Field(
+        default=42, ge=bounds.SEED_RANGE[0], le=bounds.SEED_RANGE[1], description="Seeds data and poisson arrivals."
+    )
     output: list[str] = Field(default_factory=list, description="Report files; the format follows the extension.")
-    workers: int | None = Field(default=None, ge=1, description="Worker processes; default: fits CPUs and backend.")
+    workers: int | None = Field(
+        default=None, ge=1, le=bounds.MAX_WORKERS, description="Worker processes; default: fits CPUs and backend."
+    )
     records: bool = Field(default=True, description="Keep per-request records in the JSON report.")
+    startup_timeout: float = Field(
+        default=bounds.DEFAULT_STARTUP_TIMEOUT_S,
+        gt=0,
+        le=bounds.MAX_STARTUP_TIMEOUT_S,
+        description="Seconds for the workers to start and the backend to pass its readiness check.",
+    )
     slo: list[str] = Field(
         default_factory=list,
         description="Per-request limits, e.g. 'ttft<=500ms,tpot<=50ms' (metrics: ttft, itl, tpot, latency, "
@@ -131,8 +154,15 @@ class RunConfig(BaseModel):
     @field_validator("rate", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        if isinstance(value, int | float | str):
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
             return [value]
+        return value
+
+    @field_validator("concurrency", "max_requests", "max_seconds", "max_errors", "seed", "workers", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # pydantic would read true as 1: a config file's mistake, not a number
+            raise ValueError("must be a number, not true or false")
         return value
 
     @field_validator("warmup", "cooldown", mode="before")
@@ -323,28 +353,15 @@ def _backend_message(exc: PydanticValidationError, name: object) -> str:
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:
-    """Read a run config from JSON or YAML (by extension; YAML needs PyYAML). Keys may use dashes or underscores."""
+    """Read a run config from JSON or YAML (by extension; YAML needs PyYAML). Keys may use dashes or underscores.
+
+    Every way a file can be wrong (missing, not text, too big, a syntax error) is one line naming the file, and the
+    line and column where a parser gave up; see :mod:`gaugellm.runner.config_file`.
+    """
+    from gaugellm.runner.config_file import parse_config_text, read_config_text
+
     target = Path(path)
-    try:
-        text = target.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RunConfigError(f"cannot read config file {str(target)!r}: {exc.strerror or exc}") from None
-    if target.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml
-        except ImportError:  # pragma: no cover - PyYAML is a dependency
-            raise RunConfigError("YAML config files need PyYAML: pip install pyyaml") from None
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise RunConfigError(f"config file {str(target)!r} is not valid YAML: {exc}") from None
-    else:
-        try:
-            loaded = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise RunConfigError(
-                f"config file {str(target)!r} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            ) from None
+    loaded = parse_config_text(read_config_text(target), target)
     if not isinstance(loaded, dict):
         raise RunConfigError(f"config file {str(target)!r} must hold a mapping of options")
     return {str(key).replace("-", "_"): value for key, value in loaded.items()}
