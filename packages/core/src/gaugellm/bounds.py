@@ -10,7 +10,11 @@ refused everywhere, by the models' ``allow_inf_nan=False``.
 from __future__ import annotations
 
 __all__ = [
+    "MAX_BUDGET_S",
     "MAX_CONCURRENCY",
+    "MAX_PRICE_PER_HOUR",
+    "MAX_TRACE_SECONDS",
+    "MAX_SPEEDUP",
     "MAX_REQUESTS",
     "MAX_SECONDS",
     "MAX_RATE",
@@ -43,3 +47,11 @@ SEED_RANGE = (-(2**63), 2**63 - 1)
 DEFAULT_STARTUP_TIMEOUT_S = 300.0
 #: The longest start-up timeout accepted: a day.
 MAX_STARTUP_TIMEOUT_S = 24 * 3600.0
+#: The longest a capacity search may be told to take: a week, like a stage.
+MAX_BUDGET_S = MAX_SECONDS
+#: A deployment's price per hour, in any currency: far above any real price, finite.
+MAX_PRICE_PER_HOUR = 1_000_000.0
+#: How far into a trace a replay may start, or how much of it it may replay: ten years of recorded traffic.
+MAX_TRACE_SECONDS = 10 * 365 * 24 * 3600.0
+#: How much faster than recorded a trace may be replayed: the replayed rate is still bounded by what was recorded.
+MAX_SPEEDUP = 1_000_000.0

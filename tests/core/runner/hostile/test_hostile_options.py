@@ -87,6 +87,28 @@ RUN_OPTIONS: dict[str, tuple[list[str], st.SearchStrategy[str]]] = {
     "--seed": ([], bad(ints_outside(*bounds.SEED_RANGE))),
     "--workers": ([], bad(ints_outside(1, bounds.MAX_WORKERS))),
     "--startup-timeout": ([], bad(floats_outside(0, bounds.MAX_STARTUP_TIMEOUT_S, low_allowed=False))),
+    "--slo-attainment": (["--slo", "ttft<=1s"], bad(floats_outside(0, 1, low_allowed=False))),
+    "--budget": (
+        ["-p", "capacity", "--slo", "ttft<=1s"],
+        bad(floats_outside(0, bounds.MAX_BUDGET_S, low_allowed=False)),
+    ),
+    "--precision": (["-p", "capacity", "--slo", "ttft<=1s"], bad(floats_outside(0, 0.5, low_allowed=False))),
+    "--price-per-hour": ([], bad(floats_outside(0, bounds.MAX_PRICE_PER_HOUR, low_allowed=False))),
+    "--burstiness": (["-p", "poisson", "-r", "5"], bad(floats_outside(0, 1000, low_allowed=False))),
+    "--ramp-up": (["-p", "constant", "-r", "5"], bad(floats_outside(0, bounds.MAX_SECONDS, low_allowed=False))),
+    "--speedup": (
+        ["-p", "replay", "--trace", "t.jsonl"],
+        bad(floats_outside(0, bounds.MAX_SPEEDUP, low_allowed=False)),
+    ),
+    "--trace-start": (
+        ["-p", "replay", "--trace", "t.jsonl"],
+        bad(floats_outside(0, bounds.MAX_TRACE_SECONDS, low_allowed=True)),
+    ),
+    "--trace-duration": (
+        ["-p", "replay", "--trace", "t.jsonl"],
+        bad(floats_outside(0, bounds.MAX_TRACE_SECONDS, low_allowed=False)),
+    ),
+    "--block-tokens": (["-p", "replay", "--trace", "t.jsonl"], bad(ints_outside(1, bounds.MAX_TOKENS_PER_REQUEST))),
 }
 
 
@@ -122,6 +144,17 @@ CONFIG_FIELDS = {
     "seed": "synchronous",
     "workers": "synchronous",
     "startup_timeout": "synchronous",
+    "slo": "synchronous",
+    "slo_attainment": "synchronous",
+    "budget": "capacity",
+    "precision": "capacity",
+    "price_per_hour": "synchronous",
+    "burstiness": "poisson",
+    "ramp_up": "constant",
+    "speedup": "replay",
+    "trace_start": "replay",
+    "trace_duration": "replay",
+    "block_tokens": "replay",
 }
 
 

@@ -61,14 +61,12 @@ class RunConfig(BaseModel):
         default=1.0,
         gt=0,
         le=MAX_BURSTINESS,
-        allow_inf_nan=False,
         description="poisson: shape of the gamma gaps; 1 is Poisson, below 1 burstier, above 1 more regular.",
     )
     ramp_up: float | None = Field(
         default=None,
         gt=0,
         le=bounds.MAX_SECONDS,
-        allow_inf_nan=False,
         description="constant, poisson: seconds over which the rate grows from 0; left out of the results.",
     )
     data: str | dict[str, Any] | None = Field(
@@ -109,7 +107,6 @@ class RunConfig(BaseModel):
         default=0.99,
         gt=0,
         lt=1,
-        allow_inf_nan=False,
         description="Share of requests that must meet the SLO (0.99 or '99%').",
     )
     capacity_by: Literal["rate", "concurrency"] = Field(
@@ -118,14 +115,13 @@ class RunConfig(BaseModel):
     budget: float | None = Field(
         default=None,
         gt=0,
-        allow_inf_nan=False,
+        le=bounds.MAX_BUDGET_S,
         description="capacity profile: the most seconds the whole search may take ('10m').",
     )
     precision: float = Field(
         default=0.03,
         gt=0,
         lt=0.5,
-        allow_inf_nan=False,
         description="capacity profile: stop when the bracket is this narrow (relative).",
     )
     trace: str | None = Field(default=None, description="replay profile: the trace file to replay (docs/workloads.md).")
@@ -133,21 +129,24 @@ class RunConfig(BaseModel):
         default=None, description="mooncake, azure, burstgpt or gaugellm; default: recognised from the file."
     )
     speedup: float = Field(
-        default=1.0, gt=0, le=1e6, allow_inf_nan=False, description="replay profile: replay this many times faster."
+        default=1.0, gt=0, le=bounds.MAX_SPEEDUP, description="replay profile: replay this many times faster."
     )
     trace_start: float = Field(
-        default=0.0, ge=0, allow_inf_nan=False, description="replay profile: skip the trace's first seconds."
+        default=0.0, ge=0, le=bounds.MAX_TRACE_SECONDS, description="replay profile: skip the trace's first seconds."
     )
     trace_duration: float | None = Field(
-        default=None, gt=0, allow_inf_nan=False, description="replay profile: replay this many seconds of trace."
+        default=None, gt=0, le=bounds.MAX_TRACE_SECONDS, description="replay profile: replay this many seconds."
     )
     block_tokens: int = Field(
-        default=512, ge=1, le=1_000_000, description="replay profile: tokens per hash-id block of the trace."
+        default=512,
+        ge=1,
+        le=bounds.MAX_TOKENS_PER_REQUEST,
+        description="replay profile: tokens per hash-id block of the trace.",
     )
     price_per_hour: float | None = Field(
         default=None,
         gt=0,
-        allow_inf_nan=False,
+        le=bounds.MAX_PRICE_PER_HOUR,
         description="What the deployment costs per hour: adds cost per million output tokens.",
     )
 
