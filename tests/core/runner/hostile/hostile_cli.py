@@ -47,9 +47,7 @@ def run_and_signal(
 
     The process is killed (by its PID) if it outlives ``timeout``, so that no test leaves it behind.
     """
-    process = subprocess.Popen(
-        [*GAUGELLM, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen([*GAUGELLM, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + timeout
         if until is not None:

@@ -31,5 +31,7 @@ def nothing_succeeded(stages: Sequence[StageOutcome]) -> str | None:
         parts.append(f"{sent} were sent and none finished")
     detail = ", ".join(parts) if parts else "no request was sent"
     last = next((stage.last_error for stage in reversed(stages) if stage.last_error), None)
-    message = f"every request failed ({errors} errors)" if errors and not cancelled else f"no request succeeded: {detail}"
+    message = (
+        f"every request failed ({errors} errors)" if errors and not cancelled else f"no request succeeded: {detail}"
+    )
     return f"{message}; last error: {last}" if last else message
