@@ -27,7 +27,7 @@ __all__ = [
 #: The environment variable the API key defaults to, as the OpenAI SDK does.
 API_KEY_ENV = "OPENAI_API_KEY"
 
-#: The longest connect or read timeout accepted (a day): longer is a typo, and would overflow the event loop's timers.
+#: The longest connect or read timeout accepted: longer is a typo, and would overflow the event loop's timers.
 MAX_TIMEOUT_S = 86_400.0
 
 #: Which endpoint a request goes to: chat messages or a plain prompt.

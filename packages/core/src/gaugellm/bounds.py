@@ -32,7 +32,7 @@ MAX_RATE = 100_000.0
 MAX_CONCURRENCY = 10_000
 #: Requests of one stage.
 MAX_REQUESTS = 1_000_000_000
-#: Seconds of one stage: a week, for soak tests.
+#: Seconds of one stage, long enough for soak tests.
 MAX_SECONDS = 7 * 24 * 3600.0
 #: Worker processes: each is a whole interpreter with its backend.
 MAX_WORKERS = 256
@@ -45,7 +45,7 @@ SEED_RANGE = (-(2**63), 2**63 - 1)
 #: How long the workers may take to start and the backend to pass its readiness check, unless told otherwise:
 #: long enough for an in-process engine to load a large model.
 DEFAULT_STARTUP_TIMEOUT_S = 300.0
-#: The longest start-up timeout accepted: a day.
+#: The longest start-up timeout accepted.
 MAX_STARTUP_TIMEOUT_S = 24 * 3600.0
 #: The longest a capacity search may be told to take: a week, like a stage.
 MAX_BUDGET_S = MAX_SECONDS

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["MockServerConfig"]
 
-#: The longest delay the server simulates (an hour, in milliseconds): longer is a typo, and would overflow timers.
+#: The longest delay the server simulates, in milliseconds: longer is a typo, and would overflow timers.
 MAX_DELAY_MS = 3_600_000.0
 #: The most tokens a response, a chunk or a fault position can name.
 MAX_TOKENS = 10_000_000
