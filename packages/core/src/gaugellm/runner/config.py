@@ -35,6 +35,15 @@ DEFAULT_PROBE_SECONDS = 30.0
 #: A capacity search by concurrency tries at most this many streams unless --concurrency says otherwise.
 DEFAULT_MAX_CONCURRENCY_PROBED = 1024
 
+#: Options that only one profile reads, and how to ask for that profile.
+_PROFILE_OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "replay": (
+        ("trace", "trace_format", "speedup", "trace_start", "trace_duration", "block_tokens"),
+        "-p replay --trace FILE",
+    ),
+    "capacity": (("capacity_by", "budget", "precision"), "-p capacity"),
+}
+
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|m|min|h)?\s*$")
 _DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
@@ -236,16 +245,11 @@ class RunConfig(BaseModel):
 
     def _check_search_options(self) -> None:
         given = self.model_fields_set
-        if self.profile != "replay":
-            for name in ("trace", "trace_format", "speedup", "trace_start", "trace_duration", "block_tokens"):
-                if name in given:
-                    option = "--" + name.replace("_", "-")
-                    raise RunConfigError(f"{option} applies only to the replay profile (-p replay --trace FILE)")
-        if self.profile != "capacity":
-            for name in ("capacity_by", "budget", "precision"):
-                if name in given:
-                    option = "--" + name.replace("_", "-")
-                    raise RunConfigError(f"{option} applies only to the capacity profile (-p capacity)")
+        for profile, (names, how) in _PROFILE_OPTIONS.items():
+            used = [name for name in names if name in given]
+            if used and self.profile != profile:
+                option = "--" + used[0].replace("_", "-")
+                raise RunConfigError(f"{option} applies only to the {profile} profile ({how})")
         if "slo_attainment" in given and not self.slo:
             raise RunConfigError("--slo-attainment needs --slo (the limits whose attainment it sets)")
 
