@@ -1,6 +1,6 @@
 """Benchmark: replaying a generated ten-minute Mooncake-style trace at 10x against the simulated server.
 
-The trace has bursty arrivals (gamma gaps, burstiness 0.5) at a mean of ``--rate`` requests per second of trace time,
+The trace has bursty arrivals (gamma gaps, ``--burstiness`` 0.5) at a mean of ``--rate`` requests per second of trace time,
 prompts built from shared 512-token blocks, and short answers; replayed ``--speedup`` times faster it lasts about a
 minute. Prints the dispatch lag (how far the replay fell behind its trace) at p50 / p99 / max and the share of requests
 sent within 1 ms of their time. Target: lag p99 within the constant profile's figure on the same machine
@@ -22,7 +22,7 @@ from runner_support import conditions, load_json, run_cli
 from gaugellm_openai.mock import MockServerConfig, mock_server
 
 
-def write_trace(path: Path, minutes: float, rate: float, seed: int = 7) -> int:
+def write_trace(path: Path, minutes: float, rate: float, burstiness: float, seed: int = 7) -> int:
     rng = random.Random(seed)
     at_s, count = 0.0, 0
     with path.open("w") as handle:
@@ -36,7 +36,7 @@ def write_trace(path: Path, minutes: float, rate: float, seed: int = 7) -> int:
             }
             handle.write(json.dumps(row) + "\n")
             count += 1
-            at_s += rng.gammavariate(0.5, 1 / (0.5 * rate))
+            at_s += rng.gammavariate(burstiness, 1 / (burstiness * rate))
     return count
 
 
@@ -45,10 +45,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=30.0, help="mean requests per second of trace time")
     parser.add_argument("--speedup", type=float, default=10.0)
+    parser.add_argument("--burstiness", type=float, default=0.5, help="gamma shape of the gaps (1: Poisson)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         trace = Path(folder) / "trace.jsonl"
-        count = write_trace(trace, options.minutes, options.rate)
+        count = write_trace(trace, options.minutes, options.rate, options.burstiness)
         config = MockServerConfig(ttft_ms=20, itl_ms=2, output_tokens="32")
         with mock_server(config, in_process=False) as server:
             out = Path(folder) / "replay.json"
@@ -65,7 +66,8 @@ def main() -> None:
     on_time = sum(1 for value in lags if value <= 1.0) / max(1, len(lags))
     print(f"conditions: {conditions()}")
     print(
-        f"trace: {count} requests over {options.minutes:g} min at {options.rate:g} req/s (burstiness 0.5), "
+        f"trace: {count} requests over {options.minutes:g} min at {options.rate:g} req/s "
+        f"(burstiness {options.burstiness:g}), "
         f"replayed at {options.speedup:g}x: {benchmark['profile']['span_s']:.1f} s, {result.wall_s:.1f} s wall"
     )
     print(

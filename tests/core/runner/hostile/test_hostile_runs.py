@@ -121,3 +121,46 @@ def test_an_invalid_port_is_named(cli_env: dict[str, str]) -> None:
     assert one_line_error(finished.stderr), finished.stderr
     assert "invalid port" in finished.stderr
     assert "TaskGroup" not in finished.stderr
+
+
+#: The most memory (peak resident set, MiB) the runner's main process may use while it starts and feeds the largest
+#: load accepted; documented in docs/errors.md.
+MAIN_PROCESS_MIB = 200
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        ["-p", "constant", "-r", str(int(bounds.MAX_RATE)), "-n", str(bounds.MAX_REQUESTS)],
+        ["-p", "concurrent", "-c", str(bounds.MAX_CONCURRENCY), "-n", str(bounds.MAX_REQUESTS)],
+    ],
+    ids=["max-rate", "max-concurrency"],
+)
+def test_the_largest_load_keeps_the_main_process_within_its_memory_bound(
+    cli_env: dict[str, str], tmp_path: Path, load: list[str]
+) -> None:
+    """Peak memory of the main process (VmHWM) after start-up and the first seconds of feeding the largest load."""
+    process = subprocess.Popen(
+        [*GAUGELLM, *fake(tokens=1, itl_ms=1), *load, "-q", "--no-records", "-o", str(tmp_path / "run.json")],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak_kib = 0
+    try:
+        deadline = time.monotonic() + 6.0
+        while time.monotonic() < deadline and process.poll() is None:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            peak_kib = max(peak_kib, int(re.search(r"VmHWM:\s+(\d+)", status).group(1)))  # type: ignore[union-attr]
+            time.sleep(0.05)
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+    finally:
+        process.send_signal(2)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert 0 < peak_kib < MAIN_PROCESS_MIB * 1024, f"peak {peak_kib / 1024:.0f} MiB"
+    print(f"peak main-process memory: {peak_kib / 1024:.0f} MiB")
