@@ -11,4 +11,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+    # Appended, not put first: the runner's own helper modules (``conftest``, ``runner_testing_backend``) that the
+    # tests beside this folder import by name must still be found before anything here.
+    sys.path.append(str(HERE))
