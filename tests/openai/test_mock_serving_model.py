@@ -293,7 +293,8 @@ def test_cli_rejects_negative_capacity_flags(flag: str, field: str) -> None:
     assert result.returncode == 2
     assert field in result.stderr
     assert "Traceback" not in result.stderr
-    assert len([line for line in result.stderr.splitlines() if line.startswith("Error")]) == 1
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1
 
 
 def test_cli_flags_reach_the_server() -> None:

@@ -42,6 +42,8 @@ class FaultServer:
         self.port: int = self._listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._stopping = threading.Event()
+        #: Set once a generation request has been answered: the run is past its start-up.
+        self.streaming = threading.Event()
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -104,6 +106,7 @@ class FaultServer:
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
             + _chunked(b"data: " + _CHUNK + b"\n\n")
         )
+        self.streaming.set()
         if self.fault == "reset":
             # SO_LINGER with a zero timeout: close() sends RST instead of FIN
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -121,7 +121,17 @@ def test_sigint_mid_stream_ends_within_bound_with_a_report(env: dict[str, str], 
     out = tmp_path / "run.json"
     with fault_server("stall") as server:
         finished = run_and_signal(
-            env, *openai(server.url), "-p", "concurrent", "-c", "8", "-t", "60", "-o", str(out), when=3.0
+            env,
+            *openai(server.url),
+            "-p",
+            "concurrent",
+            "-c",
+            "8",
+            "-t",
+            "60",
+            "-o",
+            str(out),
+            until=server.streaming.is_set,
         )
     assert finished.returncode == 130, finished.stderr
     assert (finished.after_signal_s or math.inf) < SIGNAL_BOUND_S
