@@ -18,6 +18,7 @@ from gaugellm import BackendArgs
 
 __all__ = [
     "API_KEY_ENV",
+    "ApiKind",
     "DEFAULT_ROUTES",
     "OpenAIHTTPBackendArgs",
     "RequestFormat",
@@ -27,8 +28,17 @@ __all__ = [
 #: The environment variable the API key defaults to, as the OpenAI SDK does.
 API_KEY_ENV = "OPENAI_API_KEY"
 
-#: Which endpoint a request goes to: chat messages or a plain prompt.
-RequestFormat = Literal["/v1/chat/completions", "/v1/completions"]
+#: Which endpoint a request goes to: chat messages, a plain prompt, or the Responses API's input items.
+RequestFormat = Literal["/v1/chat/completions", "/v1/completions", "/v1/responses"]
+
+#: The protocol family of a request format: which body is built and how the answer is read.
+ApiKind = Literal["chat", "completions", "responses"]
+
+_KINDS: dict[str, ApiKind] = {
+    "/v1/chat/completions": "chat",
+    "/v1/completions": "completions",
+    "/v1/responses": "responses",
+}
 
 _FORMAT_ALIASES: dict[str, str] = {
     "chat": "/v1/chat/completions",
@@ -37,12 +47,14 @@ _FORMAT_ALIASES: dict[str, str] = {
     "completions": "/v1/completions",
     "text": "/v1/completions",
     "text_completions": "/v1/completions",
+    "responses": "/v1/responses",
 }
 
 #: Logical route name -> default path (relative to the target, which has any trailing ``/v1`` removed).
 DEFAULT_ROUTES: dict[str, str] = {
     "chat_completions": "/v1/chat/completions",
     "completions": "/v1/completions",
+    "responses": "/v1/responses",
     "models": "/v1/models",
     "health": "/health",
 }
@@ -77,7 +89,9 @@ class OpenAIHTTPBackendArgs(BackendArgs):
         default="/v1/chat/completions",
         description=(
             "Endpoint requests go to: '/v1/chat/completions' (chat messages; a plain prompt becomes one user "
-            "message) or '/v1/completions' (a plain prompt; chat messages are flattened to 'role: content' lines)."
+            "message), '/v1/completions' (a plain prompt; chat messages are flattened to 'role: content' lines) "
+            "or '/v1/responses' (the Responses API: messages or the prompt become its input). Aliases: chat, "
+            "completions, responses."
         ),
     )
     api_key: SecretStr | None = Field(
@@ -96,7 +110,7 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     api_routes: dict[str, str] = Field(
         default_factory=dict,
         description=(
-            "Override request paths by name: chat_completions, completions, models, health "
+            "Override request paths by name: chat_completions, completions, responses, models, health "
             '(e.g. {"health": "/ping"}); a path may carry a query string.'
         ),
     )
@@ -231,3 +245,13 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     @property
     def is_chat(self) -> bool:
         return self.request_format == "/v1/chat/completions"
+
+    @property
+    def api_kind(self) -> ApiKind:
+        """Which protocol the requests speak: chat, completions or responses."""
+        return _KINDS[self.request_format]
+
+    @property
+    def route_name(self) -> str:
+        """The logical route (a key of ``DEFAULT_ROUTES``) that requests go to."""
+        return {"chat": "chat_completions", "completions": "completions", "responses": "responses"}[self.api_kind]

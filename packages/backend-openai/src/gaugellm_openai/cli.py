@@ -74,7 +74,7 @@ def mock_server(
     itl_growth_ms: float,
     cpus: str,
 ) -> None:
-    """Run a simulated OpenAI-compatible server (/v1/chat/completions, /v1/completions, /v1/models, /health).
+    """Run a simulated OpenAI-compatible server (/v1/chat/completions, /v1/completions, /v1/responses, /v1/models).
 
     It prints one JSON line ({"url": ..., "pid": ...}) once it listens, and runs until Ctrl-C or SIGTERM.
     """

@@ -33,6 +33,7 @@ from gaugellm_openai.h1 import H1Client, H1Origin, HTTPFailure, Reply
 from gaugellm_openai.payloads import build_body, encode_body
 from gaugellm_openai.pool import ShardedTransport
 from gaugellm_openai.redact import Redactor
+from gaugellm_openai.responses_api import ResponsesConsumer, record_response
 from gaugellm_openai.sse import SSEDecoder
 from gaugellm_openai.stream import ChunkConsumer, StreamFailure, error_message, record_completion
 
@@ -294,8 +295,9 @@ class OpenAIClient:
         verify = tls_context(args.verify)
         self._http = build_http_client(args, verify)
         # an absolute URL, parsed once: httpx would otherwise parse and merge the path with base_url per request
-        self._path = httpx.URL(args.base_url + args.route("chat_completions" if args.is_chat else "completions"))
+        self._path = httpx.URL(args.base_url + args.route(args.route_name))
         self._chat = args.is_chat
+        self._responses = args.api_kind == "responses"
         # streamed requests take the lean HTTP/1.1 client where nothing needs httpx (see fast_path_reason)
         self._h1: H1Client | None = None
         self._h1_head = b""
@@ -318,7 +320,11 @@ class OpenAIClient:
     async def resolve(self, request: GenerationRequest, response: GenerationResponse, model: str | None) -> None:
         """Run ``request``, recording into ``response``; never raises except ``CancelledError``."""
         in_body = False
-        consumer = ChunkConsumer(response, chat=self._chat, continuous_usage=self._args.continuous_usage)
+        consumer: ChunkConsumer | ResponsesConsumer
+        if self._responses:
+            consumer = ResponsesConsumer(response)
+        else:
+            consumer = ChunkConsumer(response, chat=self._chat, continuous_usage=self._args.continuous_usage)
         try:
             body = build_body(self._args, request, model, stream=self._args.stream)
             stream = body.get("stream") is True  # a request's params may have switched streaming off (or on)
@@ -375,7 +381,9 @@ class OpenAIClient:
         except Exception as exc:  # a bug here must cost one request, not the worker
             self._fail(response, ErrorKind.BACKEND, f"{type(exc).__name__}: {exc}")
 
-    async def _stream_h1(self, content: bytes, consumer: ChunkConsumer, response: GenerationResponse) -> Reply:
+    async def _stream_h1(
+        self, content: bytes, consumer: ChunkConsumer | ResponsesConsumer, response: GenerationResponse
+    ) -> Reply:
         """Stream one request through the lean client: events are decoded and recorded in its read callback."""
         assert self._h1 is not None
         decoder = SSEDecoder()
@@ -398,10 +406,12 @@ class OpenAIClient:
         return reply
 
     @staticmethod
-    def _end_stream(request: GenerationRequest, response: GenerationResponse, consumer: ChunkConsumer) -> None:
+    def _end_stream(
+        request: GenerationRequest, response: GenerationResponse, consumer: ChunkConsumer | ResponsesConsumer
+    ) -> None:
         if not consumer.done:
             if consumer.finish_reason is None:
-                raise StreamFailure(ErrorKind.INCOMPLETE, "the stream ended before [DONE] and before any finish_reason")
+                raise StreamFailure(ErrorKind.INCOMPLETE, consumer.missing_end)
             response.extras["missing_done"] = True  # a server that ends its body without [DONE]: accepted
         consumer.finalise(request)
         response.finish(consumer.finish_reason)
@@ -414,7 +424,10 @@ class OpenAIClient:
         if http_response.status_code >= 300:
             await self._fail_status(http_response, response)
             return
-        finish_reason = record_completion(response, request, http_response.content, chat=self._chat, at_ns=at_ns)
+        if self._responses:
+            finish_reason = record_response(response, request, http_response.content, at_ns=at_ns)
+        else:
+            finish_reason = record_completion(response, request, http_response.content, chat=self._chat, at_ns=at_ns)
         response.finish(finish_reason)
 
     def _fail(self, response: GenerationResponse, kind: ErrorKind, message: str, status: int | None = None) -> None:

@@ -1,8 +1,12 @@
-"""Request bodies for ``/v1/chat/completions`` and ``/v1/completions``, built once per request as JSON bytes.
+"""Request bodies for ``/v1/chat/completions``, ``/v1/completions`` and ``/v1/responses``, built once per request.
 
 The precedence, lowest first: ``extra_body`` of the args, then what this module sets (model, prompt or messages,
 ``max_tokens``, ``ignore_eos``, ``stream``/``stream_options``), then ``request.params`` (a data set's per-request
 sampling settings win over everything).
+
+The Responses API names things differently: the prompt or the messages go in ``input`` (a string, or a list of
+``{"role", "content"}`` message items), the budget is ``max_output_tokens``, and usage always arrives with the
+``response.completed`` event, so no ``stream_options`` are sent.
 """
 
 from __future__ import annotations
@@ -45,17 +49,23 @@ def build_body(
     body: dict[str, Any] = dict(args.extra_body)
     if model is not None:
         body["model"] = model
-    if args.is_chat:
+    kind = args.api_kind
+    if kind == "chat":
         body["messages"] = request_messages(request)
+    elif kind == "responses":
+        body["input"] = request.messages if request.messages is not None else request.prompt or ""
     else:
         body["prompt"] = request.prompt if request.prompt is not None else flatten_messages(request.messages or [])
     max_tokens = request.max_tokens if request.max_tokens is not None else args.max_tokens
     if max_tokens is not None:
-        body["max_tokens"] = max_tokens
+        body["max_output_tokens" if kind == "responses" else "max_tokens"] = max_tokens
     if args.ignore_eos:
         body["ignore_eos"] = True
     body["stream"] = stream
-    if stream:
+    if kind == "responses":
+        if not stream:
+            body.pop("stream_options", None)
+    elif stream:
         options = dict(body.get("stream_options") or {})
         options["include_usage"] = True
         if args.continuous_usage:

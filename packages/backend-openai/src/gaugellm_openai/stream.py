@@ -23,13 +23,21 @@ from typing import Any
 from gaugellm import ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm_openai.tokens import estimate_messages_tokens, estimate_text_tokens
 
-__all__ = ["ChunkConsumer", "StreamFailure", "error_message", "fill_token_counts", "record_completion"]
+__all__ = [
+    "ChunkConsumer",
+    "StreamFailure",
+    "error_message",
+    "fill_token_counts",
+    "int_or_none",
+    "loads_json",
+    "record_completion",
+]
 
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 # ^ the C scanner behind json.loads: no encoding detection, no whitespace regexes
 
 
-def _loads(data: bytes) -> Any:
+def loads_json(data: bytes) -> Any:
     """``json.loads`` for the common case (compact UTF-8 JSON), falling back to it for anything unusual."""
     text = data.decode("utf-8", "surrogatepass")
     try:
@@ -74,6 +82,9 @@ class ChunkConsumer:
 
     __slots__ = ("_chat", "_continuous", "_response", "_tokens_seen", "chunks", "done", "finish_reason", "usage")
 
+    #: Why a stream that ended without [DONE] or a finish reason is incomplete.
+    missing_end = "the stream ended before [DONE] and before any finish_reason"
+
     def __init__(self, response: GenerationResponse, *, chat: bool, continuous_usage: bool = False) -> None:
         self._response = response
         self._chat = chat
@@ -94,7 +105,7 @@ class ChunkConsumer:
                 self.done = True
                 continue
             try:
-                chunk = _loads(data)
+                chunk = loads_json(data)
             except ValueError:
                 raise StreamFailure(ErrorKind.PROTOCOL, f"malformed JSON in a stream chunk: {data[:120]!r}") from None
             if type(chunk) is not dict:
@@ -134,8 +145,8 @@ class ChunkConsumer:
         fill_token_counts(
             self._response,
             request,
-            server_prompt=_int(usage.get("prompt_tokens")),
-            server_output=_int(usage.get("completion_tokens")),
+            server_prompt=int_or_none(usage.get("prompt_tokens")),
+            server_output=int_or_none(usage.get("completion_tokens")),
             estimated_output=self.chunks,
         )
 
@@ -150,7 +161,7 @@ def record_completion(
 ) -> str | None:
     """Record a whole (non-streamed) response body; return its finish reason."""
     try:
-        payload = _loads(body)
+        payload = loads_json(body)
     except ValueError:
         raise StreamFailure(ErrorKind.PROTOCOL, f"the response is not JSON: {body[:120]!r}") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("choices"), list):
@@ -169,13 +180,13 @@ def record_completion(
             text = choice.get("text") or ""
         finish_reason = choice.get("finish_reason")
     usage = payload.get("usage") or {}
-    output = _int(usage.get("completion_tokens"))
+    output = int_or_none(usage.get("completion_tokens"))
     if text:
         response.record_chunk(text, output if output is not None else estimate_text_tokens(text), at_ns)
     fill_token_counts(
         response,
         request,
-        server_prompt=_int(usage.get("prompt_tokens")),
+        server_prompt=int_or_none(usage.get("prompt_tokens")),
         server_output=output,
         estimated_output=estimate_text_tokens(text),
     )
@@ -203,5 +214,6 @@ def fill_token_counts(
             response.set_usage(estimate_text_tokens(request.prompt or ""), None, "estimate")
 
 
-def _int(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
+    """``value`` if it is an int (not a bool, a float or a string), else None: what a usage count must be."""
     return value if type(value) is int else None

@@ -23,6 +23,7 @@ from gaugellm_openai.mock.config import MockServerConfig
 __all__ = [
     "ID_PLACEHOLDER",
     "Renderer",
+    "TERMINATOR",
     "StreamPart",
     "chunk_frame",
     "json_response",
