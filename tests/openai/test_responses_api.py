@@ -7,7 +7,6 @@ not, and every broken stream must end as an error record.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ from gaugellm_openai.mock.content import token_text
 from gaugellm_openai.sse import SSEDecoder
 
 if TYPE_CHECKING:  # fixtures' types only: test modules import nothing from conftest at run time
-    from .conftest import Harness, StartServer
+    from .conftest import Harness, ScriptedServer, StartServer
 
 
 def expected_text(n: int) -> str:
@@ -53,58 +52,12 @@ def golden_stream(status: str = "completed", usage: dict[str, Any] | None = None
     return [opening, rest]
 
 
-class scripted_server:  # noqa: N801 - used like a function
-    """Answers every request with fixed body pieces (a pause between them) and keeps each request's head and body."""
-
-    def __init__(
-        self, pieces: list[bytes], *, pause_s: float = 0.0, content_type: bytes = b"text/event-stream"
-    ) -> None:
-        self._pieces = pieces
-        self._pause_s = pause_s
-        self._content_type = content_type
-        self.requests: list[tuple[bytes, bytes]] = []
-        self._server: asyncio.Server | None = None
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
-        )
-        self.requests.append((head, await reader.readexactly(length)))
-        writer.write(
-            b"HTTP/1.1 200 OK\r\ncontent-type: %s\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
-            % self._content_type
-        )
-        for number, piece in enumerate(self._pieces):
-            if number:
-                await asyncio.sleep(self._pause_s)
-            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-            await writer.drain()
-        writer.write(b"0\r\n\r\n")
-        await writer.drain()
-        writer.close()
-
-    async def __aenter__(self) -> scripted_server:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        return self
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
-
 # -- what is sent -------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("http_client", ["auto", "httpx"])
-async def test_the_request_on_the_wire(harness: Harness, http_client: str) -> None:
-    async with scripted_server(golden_stream()) as server:
+async def test_the_request_on_the_wire(harness: Harness, http_client: str, scripted: type[ScriptedServer]) -> None:
+    async with scripted(golden_stream()) as server:
         backend = await harness.backend(
             server.url, validate=False, model="m", request_format="responses", http_client=http_client,
             extra_body={"temperature": 0, "stream_options": {"include_obfuscation": False}},
@@ -123,9 +76,11 @@ async def test_the_request_on_the_wire(harness: Harness, http_client: str) -> No
     )
 
 
-async def test_a_whole_request_sends_no_stream_options_and_honours_the_route(harness: Harness) -> None:
+async def test_a_whole_request_sends_no_stream_options_and_honours_the_route(
+    harness: Harness, scripted: type[ScriptedServer]
+) -> None:
     whole = json.dumps({"id": "r", "status": "completed", "output": [], "usage": None}).encode()
-    async with scripted_server([whole], content_type=b"application/json") as server:
+    async with scripted([whole], content_type=b"application/json") as server:
         backend = await harness.backend(
             server.url, validate=False, model="m", request_format="/v1/responses", stream=False, ignore_eos=True,
             max_tokens=5, api_routes={"responses": "/openai/responses?api-version=1"},
@@ -159,8 +114,10 @@ def test_request_format_aliases_and_routes() -> None:
 
 
 @pytest.mark.parametrize("http_client", ["auto", "httpx"])
-async def test_a_golden_stream_is_parsed_and_timed_from_the_first_delta(harness: Harness, http_client: str) -> None:
-    async with scripted_server(golden_stream(), pause_s=0.2) as server:
+async def test_a_golden_stream_is_parsed_and_timed_from_the_first_delta(
+    harness: Harness, http_client: str, scripted: type[ScriptedServer]
+) -> None:
+    async with scripted(golden_stream(), pause_s=0.2) as server:
         backend = await harness.backend(
             server.url, validate=False, model="m", request_format="responses", http_client=http_client
         )
@@ -175,8 +132,8 @@ async def test_a_golden_stream_is_parsed_and_timed_from_the_first_delta(harness:
     assert ttft >= 150_000_000  # the opening events came 200 ms before the first delta: they did not stop the clock
 
 
-async def test_an_incomplete_response_finishes_with_length(harness: Harness) -> None:
-    async with scripted_server(golden_stream("incomplete")) as server:
+async def test_an_incomplete_response_finishes_with_length(harness: Harness, scripted: type[ScriptedServer]) -> None:
+    async with scripted(golden_stream("incomplete")) as server:
         backend = await harness.backend(server.url, validate=False, model="m", request_format="responses")
         response = await harness.run(backend)
     assert response.ok, response.error
@@ -200,9 +157,9 @@ async def test_an_incomplete_response_finishes_with_length(harness: Harness) -> 
     ids=["bad-json", "not-object", "bad-delta", "no-terminal-event", "response-failed", "error-event"],
 )
 async def test_broken_streams_become_error_records(
-    harness: Harness, pieces: list[bytes], kind: ErrorKind, words: str
+    harness: Harness, pieces: list[bytes], kind: ErrorKind, words: str, scripted: type[ScriptedServer]
 ) -> None:
-    async with scripted_server(pieces) as server:
+    async with scripted(pieces) as server:
         backend = await harness.backend(server.url, validate=False, model="m", request_format="responses")
         response = await harness.run(backend)
     assert response.error is not None
@@ -220,8 +177,10 @@ async def test_broken_streams_become_error_records(
         (b'{"status": "failed", "output": [], "error": {"message": "nope"}}', ErrorKind.BACKEND),
     ],
 )
-async def test_broken_whole_responses_become_error_records(harness: Harness, body: bytes, kind: ErrorKind) -> None:
-    async with scripted_server([body], content_type=b"application/json") as server:
+async def test_broken_whole_responses_become_error_records(
+    harness: Harness, body: bytes, kind: ErrorKind, scripted: type[ScriptedServer]
+) -> None:
+    async with scripted([body], content_type=b"application/json") as server:
         backend = await harness.backend(server.url, validate=False, model="m", request_format="responses", stream=False)
         response = await harness.run(backend)
     assert response.error is not None

@@ -49,6 +49,20 @@ __all__ = ["mock_server"]
 @click.option(
     "--itl-growth-ms", default=0.0, show_default=True, type=float, help="Extra ITL per other stream being served."
 )
+@click.option(
+    "--reasoning-tokens",
+    default=0,
+    show_default=True,
+    type=int,
+    help="The first N tokens of each answer are reasoning.",
+)
+@click.option(
+    "--cached-tokens",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Prompt tokens reported as cached (0: not reported).",
+)
 @click.option("--cpus", default="", help="Pin the server to these cores, e.g. '1' or '0,1'.")
 def mock_server(
     host: str,
@@ -72,6 +86,8 @@ def mock_server(
     fault_after_tokens: int | None,
     max_streams: int | None,
     itl_growth_ms: float,
+    reasoning_tokens: int,
+    cached_tokens: int,
     cpus: str,
 ) -> None:
     """Run a simulated OpenAI-compatible server (/v1/chat/completions, /v1/completions, /v1/responses, /v1/models).
@@ -107,6 +123,8 @@ def mock_server(
             fault_after_tokens=fault_after_tokens,
             max_streams=max_streams,
             itl_growth_ms=itl_growth_ms,
+            reasoning_tokens=reasoning_tokens,
+            cached_tokens=cached_tokens,
         )
         pinned = {int(cpu) for cpu in cpus.split(",") if cpu.strip()}
     except ValidationError as exc:

@@ -5,7 +5,10 @@ typed events (each JSON object names itself in ``type``) rather than chunks of c
 event instead of ``data: [DONE]``. The events that matter (see ``docs/backends/openai.md``):
 
 - ``response.output_text.delta``: a piece of the answer in ``delta``; the first one is the first token;
-- ``response.completed``: the end, with ``response.usage`` (``input_tokens``, ``output_tokens``);
+- ``response.reasoning_text.delta`` (and ``response.reasoning_summary_text.delta``): a piece of a reasoning model's
+  reasoning, recorded as reasoning (it stops the time-to-first-token clock too);
+- ``response.completed``: the end, with ``response.usage`` (``input_tokens``, ``output_tokens``, and where given
+  ``input_tokens_details.cached_tokens`` and ``output_tokens_details.reasoning_tokens``);
 - ``response.incomplete``: the end, cut short (``incomplete_details.reason``, ``max_output_tokens`` for a budget
   that ran out, which is reported as the finish reason ``length``, as the other endpoints say);
 - ``response.failed`` and ``error``: the server failing mid-stream.
@@ -19,12 +22,20 @@ from __future__ import annotations
 from typing import Any
 
 from gaugellm import ErrorKind, GenerationRequest, GenerationResponse
-from gaugellm_openai.stream import StreamFailure, error_message, fill_token_counts, int_or_none, loads_json
+from gaugellm_openai.stream import (
+    StreamFailure,
+    error_message,
+    fill_token_counts,
+    fill_usage_details,
+    int_or_none,
+    loads_json,
+)
 from gaugellm_openai.tokens import estimate_text_tokens
 
 __all__ = ["ResponsesConsumer", "finish_reason_of", "record_response"]
 
 _TEXT_DELTA = "response.output_text.delta"
+_REASONING_DELTAS = ("response.reasoning_text.delta", "response.reasoning_summary_text.delta")
 _TERMINAL = ("response.completed", "response.incomplete")
 _FAILED = ("response.failed", "error")
 
@@ -93,6 +104,15 @@ class ResponsesConsumer:
                 if text:
                     record(text, 1, at_ns)
                     self.chunks += 1
+            elif kind in _REASONING_DELTAS:
+                text = event.get("delta")
+                if type(text) is not str:
+                    raise StreamFailure(
+                        ErrorKind.PROTOCOL, f"a reasoning delta without a string 'delta': {data[:120]!r}"
+                    )
+                if text:
+                    record(text, 1, at_ns, reasoning=True)
+                    self.chunks += 1
             elif kind in _TERMINAL:
                 self.done = True
                 response_obj = event.get("response")
@@ -112,6 +132,7 @@ class ResponsesConsumer:
             server_output=int_or_none(usage.get("output_tokens")),
             estimated_output=self.chunks,
         )
+        fill_usage_details(self._response, usage.get("input_tokens_details"), usage.get("output_tokens_details"))
 
 
 def output_text(payload: dict[str, Any]) -> str:
@@ -154,4 +175,5 @@ def record_response(response: GenerationResponse, request: GenerationRequest, bo
         server_output=output,
         estimated_output=estimate_text_tokens(text),
     )
+    fill_usage_details(response, usage.get("input_tokens_details"), usage.get("output_tokens_details"))
     return finish_reason_of(payload)

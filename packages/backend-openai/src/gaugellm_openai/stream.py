@@ -2,8 +2,10 @@
 
 The shapes handled (see ``docs/backends/openai.md``):
 
-- chat chunks carry text in ``choices[0].delta.content`` (or ``reasoning_content`` / ``reasoning`` for reasoning
-  models); completions chunks in ``choices[0].text``;
+- chat chunks carry text in ``choices[0].delta.content``, or a reasoning model's reasoning in ``reasoning_content``
+  (vLLM) / ``reasoning``, recorded as reasoning; completions chunks in ``choices[0].text``;
+- ``usage.prompt_tokens_details.cached_tokens`` is the prompt's cached part, ``usage.completion_tokens_details.
+  reasoning_tokens`` the output's reasoning part, where a server reports them;
 - the first chat chunk of vLLM and OpenAI is ``delta: {"role": "assistant", "content": ""}``: no text, so it is not a
   token and does not stop the time-to-first-token clock;
 - ``finish_reason`` arrives on the last token's chunk (vLLM) or on a chunk of its own with an empty delta (OpenAI);
@@ -28,6 +30,7 @@ __all__ = [
     "StreamFailure",
     "error_message",
     "fill_token_counts",
+    "fill_usage_details",
     "int_or_none",
     "loads_json",
     "record_completion",
@@ -116,11 +119,15 @@ class ChunkConsumer:
             choices = chunk.get("choices")
             if choices:
                 choice = choices[0]
+                reasoning = False
                 if self._chat:
                     delta = choice.get("delta")
                     text = None
                     if delta:
-                        text = delta.get("content") or delta.get("reasoning_content") or delta.get("reasoning")
+                        text = delta.get("content")
+                        if not text:
+                            text = delta.get("reasoning_content") or delta.get("reasoning")
+                            reasoning = bool(text)
                 else:
                     text = choice.get("text")
                 if text:
@@ -130,7 +137,10 @@ class ChunkConsumer:
                         if type(completion) is int:
                             tokens = max(completion - self._tokens_seen, 0)
                             self._tokens_seen = completion
-                    record(text, tokens, at_ns)
+                    if reasoning:
+                        record(text, tokens, at_ns, reasoning=True)
+                    else:
+                        record(text, tokens, at_ns)
                     self.chunks += 1
                 reason = choice.get("finish_reason")
                 if reason:
@@ -149,6 +159,7 @@ class ChunkConsumer:
             server_output=int_or_none(usage.get("completion_tokens")),
             estimated_output=self.chunks,
         )
+        fill_usage_details(self._response, usage.get("prompt_tokens_details"), usage.get("completion_tokens_details"))
 
 
 def record_completion(
@@ -190,6 +201,7 @@ def record_completion(
         server_output=output,
         estimated_output=estimate_text_tokens(text),
     )
+    fill_usage_details(response, usage.get("prompt_tokens_details"), usage.get("completion_tokens_details"))
     return finish_reason
 
 
@@ -212,6 +224,22 @@ def fill_token_counts(
             response.set_usage(estimate_messages_tokens(request.messages), None, "estimate")
         else:
             response.set_usage(estimate_text_tokens(request.prompt or ""), None, "estimate")
+
+
+def fill_usage_details(response: GenerationResponse, prompt_details: Any, output_details: Any) -> None:
+    """The cached part of the prompt and the reasoning part of the output, where the usage breaks them down.
+
+    The server's reasoning count replaces the streamed one; a zero is taken only when reasoning was streamed (servers
+    that always send ``reasoning_tokens: 0`` would otherwise make every model look like a reasoning one).
+    """
+    if isinstance(prompt_details, dict):
+        cached = int_or_none(prompt_details.get("cached_tokens"))
+        if cached is not None:
+            response.cached_prompt_tokens = cached
+    if isinstance(output_details, dict):
+        reasoning = int_or_none(output_details.get("reasoning_tokens"))
+        if reasoning is not None and (reasoning > 0 or response.reasoning_tokens is not None):
+            response.reasoning_tokens = reasoning
 
 
 def int_or_none(value: Any) -> int | None:

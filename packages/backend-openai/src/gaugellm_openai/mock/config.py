@@ -57,6 +57,19 @@ class MockServerConfig(BaseModel):
         ge=0,
         description="Requests served at once; more wait in one FIFO queue (None or 0: unlimited, none ever waits).",
     )
+    reasoning_tokens: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "The first N tokens of each answer are reasoning (chat: delta.reasoning_content; responses: "
+            "response.reasoning_text.delta; completions: plain text), counted in the output and its usage."
+        ),
+    )
+    cached_tokens: int = Field(
+        default=0,
+        ge=0,
+        description="Prompt tokens reported as served from the prefix cache (at most the prompt; 0: not reported).",
+    )
     itl_growth_ms: float = Field(
         default=0.0, ge=0, description="Extra time between tokens per other stream being served (batch-size effect)."
     )

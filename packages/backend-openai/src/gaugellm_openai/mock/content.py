@@ -122,7 +122,9 @@ class Renderer:
             f'"created":{self._created},"model":{self._model},'
         )
 
-    def _choice(self, chat: bool, text: str | None, finish: str | None, role: bool = False) -> str:
+    def _choice(
+        self, chat: bool, text: str | None, finish: str | None, role: bool = False, reasoning: bool = False
+    ) -> str:
         reason = json.dumps(finish)
         if chat:
             delta = (
@@ -130,7 +132,7 @@ class Renderer:
                 if role
                 else "{}"
                 if text is None
-                else _dumps({"content": text}).decode()
+                else _dumps({"reasoning_content" if reasoning else "content": text}).decode()
             )
             return f'"choices":[{{"index":0,"delta":{delta},"logprobs":null,"finish_reason":{reason}}}]'
         text_json = json.dumps(text or "")
@@ -156,7 +158,9 @@ class Renderer:
         end = min(start + config.tokens_per_chunk, n_tokens)
         text = "".join(token_text(i) for i in range(start, end))
         finish = finish_reason if end == n_tokens and config.finish_chunk != "separate" else None
-        body = self._prefix(chat) + self._choice(chat, text, finish) + self._usage_field(usage_prompt, end) + "}"
+        reasoning = chat and start < config.reasoning_tokens  # a chunk is reasoning when its first token is
+        choice = self._choice(chat, text, finish, reasoning=reasoning)
+        body = self._prefix(chat) + choice + self._usage_field(usage_prompt, end) + "}"
         framed = self._event(body.encode())
         every = config.keepalive_every
         if every and number % every == every - 1:
@@ -236,16 +240,21 @@ class Renderer:
             self._blobs[key] = blob
         return blob
 
+    def usage(self, prompt: int, output: int, chat: bool = True) -> dict[str, Any]:
+        """A whole usage object, with the cached and (chat) reasoning parts when the configuration has them."""
+        usage: dict[str, Any] = {"prompt_tokens": prompt, "total_tokens": prompt + output, "completion_tokens": output}
+        config = self._config
+        if config.cached_tokens:
+            usage["prompt_tokens_details"] = {"cached_tokens": min(config.cached_tokens, prompt)}
+        if config.reasoning_tokens and chat:
+            usage["completion_tokens_details"] = {"reasoning_tokens": min(config.reasoning_tokens, output)}
+        return usage
+
     def stream_tail(self, chat: bool, usage: tuple[int, int] | None) -> bytes:
         """The usage chunk (when asked) and ``[DONE]``, framed, plus the terminating zero-length chunk."""
         tail = b""
         if usage is not None:
-            prompt, output = usage
-            body = (
-                self._prefix(chat)
-                + f'"choices":[],"usage":{{"prompt_tokens":{prompt},"total_tokens":{prompt + output},'
-                + f'"completion_tokens":{output}}}}}'
-            )
+            body = self._prefix(chat) + '"choices":[],"usage":' + _dumps(self.usage(*usage, chat)).decode() + "}"
             tail = self._event(body.encode())
         return tail + chunk_frame(_DONE) + TERMINATOR
 
@@ -260,9 +269,14 @@ class Renderer:
         text = "".join(token_text(i) for i in range(n_tokens))
         choice: dict[str, Any]
         if chat:
+            message: dict[str, Any] = {"role": "assistant", "content": text}
+            thinking = min(self._config.reasoning_tokens, n_tokens)
+            if thinking:
+                message["reasoning_content"] = "".join(token_text(i) for i in range(thinking))
+                message["content"] = "".join(token_text(i) for i in range(thinking, n_tokens))
             choice = {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
+                "message": message,
                 "logprobs": None,
                 "finish_reason": finish_reason,
             }
@@ -276,11 +290,7 @@ class Renderer:
             "choices": [choice],
         }
         if usage is not None:
-            body["usage"] = {
-                "prompt_tokens": usage[0],
-                "total_tokens": usage[0] + usage[1],
-                "completion_tokens": usage[1],
-            }
+            body["usage"] = self.usage(*usage, chat)
         return _dumps(body)
 
     def models_body(self) -> bytes:

@@ -10,7 +10,9 @@ The shape follows OpenAI's streaming events: ``event: <type>`` and ``data: <json
 ``response.in_progress``, ``response.output_item.added``, ``response.content_part.added``, one
 ``response.output_text.delta`` per chunk, ``response.output_text.done``, ``response.content_part.done``,
 ``response.output_item.done`` and a terminal ``response.completed`` (or ``response.incomplete`` when
-``max_output_tokens`` cut the answer), which carries ``usage``. There is no ``data: [DONE]``.
+``max_output_tokens`` cut the answer), which carries ``usage``. There is no ``data: [DONE]``. With
+``reasoning_tokens`` the first deltas are ``response.reasoning_text.delta`` events (without a reasoning item's own
+added/done events: a client times deltas, not items).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = ["ResponsesRenderer"]
 
 _RESPONSE_ID = "resp_" + ID_PLACEHOLDER.decode()
 _ITEM_ID = "msg_" + ID_PLACEHOLDER.decode()
+_REASONING_ID = "rs_" + ID_PLACEHOLDER.decode()
 _PREAMBLE_EVENTS = 4  # created, in_progress, output_item.added, content_part.added
 _SMALL_CACHE = 256
 
@@ -98,8 +101,13 @@ class ResponsesRenderer:
         start = number * per_chunk
         end = min(start + per_chunk, n_tokens)
         text = "".join(token_text(i) for i in range(start, end))
-        name = "response.output_text.delta"
-        event = {"type": name, "sequence_number": _PREAMBLE_EVENTS + number, **self._part_position(), "delta": text}
+        if start < self._config.reasoning_tokens:  # a chunk is reasoning when its first token is
+            name = "response.reasoning_text.delta"
+            position = {"item_id": _REASONING_ID, "output_index": 0, "content_index": 0}
+        else:
+            name = "response.output_text.delta"
+            position = self._part_position()
+        event = {"type": name, "sequence_number": _PREAMBLE_EVENTS + number, **position, "delta": text}
         framed = self._event(name, event)
         every = self._config.keepalive_every
         if every and number % every == every - 1:
@@ -144,9 +152,13 @@ class ResponsesRenderer:
         self._middle_deltas(count - 1)
         return self._preamble + self._joined[: self._offsets[count - 1]] + self._last_delta(n_tokens)[1]
 
+    def _answer(self, n_tokens: int) -> str:
+        """The text of the answer: the tokens after the reasoning."""
+        return "".join(token_text(i) for i in range(min(self._config.reasoning_tokens, n_tokens), n_tokens))
+
     def stream_tail(self, n_tokens: int, finish_reason: str, usage: tuple[int, int] | None) -> bytes:
         """The closing events (the whole text, the terminal event with usage) and the terminating chunk."""
-        text = "".join(token_text(i) for i in range(n_tokens))
+        text = self._answer(n_tokens)
         number = _PREAMBLE_EVENTS + -(-n_tokens // self._config.tokens_per_chunk)
         position = self._part_position()
         status = "incomplete" if finish_reason == "length" else "completed"
@@ -166,21 +178,25 @@ class ResponsesRenderer:
 
     # -- whole responses --------------------------------------------------------------------------------------
 
-    @staticmethod
-    def usage(usage: tuple[int, int] | None) -> dict[str, Any] | None:
+    def usage(self, usage: tuple[int, int] | None) -> dict[str, Any] | None:
         if usage is None:
             return None
         prompt, output = usage
         return {
             "input_tokens": prompt,
-            "input_tokens_details": {"cached_tokens": 0},
+            "input_tokens_details": {"cached_tokens": min(self._config.cached_tokens, prompt)},
             "output_tokens": output,
-            "output_tokens_details": {"reasoning_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": min(self._config.reasoning_tokens, output)},
             "total_tokens": prompt + output,
         }
 
     def response_body(self, n_tokens: int, finish_reason: str, usage: tuple[int, int] | None, number: int) -> bytes:
-        text = "".join(token_text(i) for i in range(n_tokens))
         status = "incomplete" if finish_reason == "length" else "completed"
-        body = _dumps(self._response_obj(status, [self._message_item(text)], self.usage(usage)))
+        output = [self._message_item(self._answer(n_tokens))]
+        thinking = min(self._config.reasoning_tokens, n_tokens)
+        if thinking:
+            reasoning = "".join(token_text(i) for i in range(thinking))
+            content = [{"type": "reasoning_text", "text": reasoning}]
+            output.insert(0, {"id": _REASONING_ID, "type": "reasoning", "summary": [], "content": content})
+        body = _dumps(self._response_obj(status, output, self.usage(usage)))
         return body.replace(ID_PLACEHOLDER, b"%016x" % number)

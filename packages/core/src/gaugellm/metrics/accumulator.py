@@ -105,6 +105,11 @@ class BenchmarkAccumulator:
         self.dispatch_lag = LogHistogram(exact_limit)
         self.prompt_length = LogHistogram(exact_limit)
         self.output_length = LogHistogram(exact_limit)
+        self.first_reasoning = LogHistogram(exact_limit)
+        self.first_answer = LogHistogram(exact_limit)
+        self.reasoning_tokens: int | None = None  # None until a response reports any
+        self.answer_tokens = 0
+        self.cached_prompt_tokens: int | None = None
 
     # -- the hot path --------------------------------------------------------------------------------------------
 
@@ -165,6 +170,8 @@ class BenchmarkAccumulator:
                     self.tpot.record(tpot)
             if chunks >= 2:
                 self._record_gaps(times, response.chunk_tokens)
+            if response.reasoning_tokens is not None or response.cached_prompt_tokens is not None:
+                self._count_reasoning(response, output)
             if self._slo is not None:
                 self._judge((ttft, itl, tpot, latency, ttft_sched, latency_sched), output or 0)
         elif error.kind is _CANCELLED:
@@ -230,6 +237,23 @@ class BenchmarkAccumulator:
             self.judged += 1
             for index in broken:
                 self.broken[index] += 1
+
+    def _count_reasoning(self, response: GenerationResponse, output: int | None) -> None:
+        """A reasoning model's split of its output, and the prompt's cached part: only for responses that have them."""
+        reasoning = response.reasoning_tokens
+        if reasoning is not None:
+            self.reasoning_tokens = reasoning + (self.reasoning_tokens or 0)
+            if output is not None:
+                self.answer_tokens += max(output - reasoning, 0)
+            dispatched = response.dispatched_ns
+            first = response.first_reasoning_ns
+            if first is not None and dispatched is not None:
+                self.first_reasoning.record(first - dispatched)
+                if response.first_answer_ns is not None:
+                    self.first_answer.record(response.first_answer_ns - dispatched)
+        cached = response.cached_prompt_tokens
+        if cached is not None:
+            self.cached_prompt_tokens = cached + (self.cached_prompt_tokens or 0)
 
     def _count_tokens(self, prompt: int | None, prompt_source: str, output: int | None, source: str) -> None:
         if prompt is not None:
@@ -375,6 +399,9 @@ class BenchmarkAccumulator:
                 output_tokens=self.output_tokens,
                 prompt_sources=dict(sorted(self.prompt_sources.items())),
                 output_sources=dict(sorted(self.output_sources.items())),
+                reasoning_tokens=self.reasoning_tokens,
+                answer_tokens=None if self.reasoning_tokens is None else self.answer_tokens,
+                cached_prompt_tokens=self.cached_prompt_tokens,
             ),
             ttft=distribution(self.ttft),
             ttft_from_schedule=distribution(self.ttft_from_schedule),
@@ -386,6 +413,8 @@ class BenchmarkAccumulator:
             dispatch_lag=distribution(self.dispatch_lag),
             prompt_length=distribution(self.prompt_length, unit="tokens"),
             output_length=distribution(self.output_length, unit="tokens"),
+            time_to_first_reasoning_token=optional_distribution(self.first_reasoning),
+            time_to_first_answer_token=optional_distribution(self.first_answer),
             errors=[
                 ErrorGroup(kind=kind, status_code=status_code, count=tally.count, example=tally.example)
                 for (kind, status_code), tally in sorted(
@@ -427,6 +456,11 @@ def distribution(histogram: LogHistogram, unit: Literal["ms", "tokens"] = "ms") 
             for bin_ in histogram.bins(per_power_of_two=_chart_resolution(histogram))
         ],
     )
+
+
+def optional_distribution(histogram: LogHistogram) -> Distribution | None:
+    """A distribution of times that only some kinds of run have: ``None`` (absent from reports) without samples."""
+    return distribution(histogram) if histogram.count else None
 
 
 def _chart_resolution(histogram: LogHistogram, target_bins: int = 32) -> int:

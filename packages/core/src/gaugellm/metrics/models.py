@@ -78,6 +78,21 @@ class TokenTotals(_Model):
         description="Successful requests per output token count source: server, engine, tokenizer, estimate "
         "(the response's own count), stream (counted from the streamed chunks), none.",
     )
+    reasoning_tokens: int | None = Field(
+        default=None,
+        ge=0,
+        description="Output tokens that were a reasoning model's reasoning (null: no request reported any).",
+    )
+    answer_tokens: int | None = Field(
+        default=None,
+        ge=0,
+        description="Output tokens of the answer, over the requests that reported reasoning tokens (null: none did).",
+    )
+    cached_prompt_tokens: int | None = Field(
+        default=None,
+        ge=0,
+        description="Prompt tokens the server served from its prefix cache (null: the server never said).",
+    )
 
 
 class ErrorGroup(_Model):
@@ -164,6 +179,14 @@ class BenchmarkMetrics(_Model):
     dispatch_lag: Distribution = Field(description="Dispatch - scheduled time, for every request (pacing error).")
     prompt_length: Distribution = Field(description="Prompt tokens per successful request (where known).")
     output_length: Distribution = Field(description="Output tokens per successful request.")
+    time_to_first_reasoning_token: Distribution | None = Field(
+        default=None,
+        description="First reasoning token - dispatch, over requests that streamed reasoning (null: none did).",
+    )
+    time_to_first_answer_token: Distribution | None = Field(
+        default=None,
+        description="First answer token - dispatch, over requests that streamed reasoning (null: none did).",
+    )
     errors: list[ErrorGroup] = Field(default_factory=list, description="Errors by kind and status code.")
     slo: SloSummary | None = Field(default=None, description="SLO attainment and goodput (null without --slo).")
     load: LoadSummary | None = Field(default=None, description="Sustainability of a rate stage (null otherwise).")

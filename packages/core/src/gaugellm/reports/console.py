@@ -182,6 +182,7 @@ def render_console(report: RunReport, console: Console) -> None:
             table.add_row(name, *(row[index] for row in rows))
     console.print(table)
     _slo_table(report, console)
+    _reasoning_table(report, console)
     _cost_table(report, console)
     if report.capacity is not None:
         _capacity(report.capacity, console)
@@ -243,6 +244,44 @@ def _slo_table(report: RunReport, console: Console) -> None:
             format_rate(slo.good_output_tokens_per_s),
             *(str(broken.get(limit, "-")) for limit in limits),
         )
+    console.print(table)
+
+
+def _reasoning_table(report: RunReport, console: Console) -> None:
+    """Reasoning models' split of time and tokens, and the prompt cache: only when a benchmark reported them."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    def present(benchmark: BenchmarkReport) -> bool:
+        tokens = benchmark.metrics.tokens
+        return tokens.reasoning_tokens is not None or tokens.cached_prompt_tokens is not None
+
+    shown = [benchmark for benchmark in report.benchmarks if present(benchmark)]
+    if not shown:
+        return
+    table = Table(title="Reasoning and prompt cache", title_justify="left")
+    for name in ("benchmark", "TTFRT p50", "TTFRT p99", "TTFAT p50", "TTFAT p99", "reasoning tok", "answer tok"):
+        table.add_column(name, justify="left" if name == "benchmark" else "right")
+    table.add_column("cached prompt tok", justify="right")
+
+    def pair(distribution: Distribution | None) -> tuple[str, str]:
+        return ("-", "-") if distribution is None else _pair(distribution)
+
+    def count(value: int | None) -> str:
+        return "-" if value is None else str(value)
+
+    for benchmark in shown:
+        metrics = benchmark.metrics
+        table.add_row(
+            escape(benchmark.name),
+            *pair(metrics.time_to_first_reasoning_token),
+            *pair(metrics.time_to_first_answer_token),
+            count(metrics.tokens.reasoning_tokens),
+            count(metrics.tokens.answer_tokens),
+            count(metrics.tokens.cached_prompt_tokens),
+        )
+    table.caption = "TTFRT / TTFAT: time to first reasoning / answer token, ms"
+    table.caption_justify = "left"
     console.print(table)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from gaugellm.metrics.models import BenchmarkMetrics, Distribution
+from gaugellm.metrics.models import BenchmarkMetrics, Distribution, TokenTotals
 from gaugellm.reports.console import (
     capacity_sentence,
     format_attainment,
@@ -56,6 +56,8 @@ _DISTRIBUTIONS: tuple[tuple[str, str], ...] = (
     ("latency", "Latency (end - dispatch)"),
     ("latency_from_schedule", "Latency from schedule"),
     ("dispatch_lag", "Dispatch lag"),
+    ("time_to_first_reasoning_token", "Time to first reasoning token"),
+    ("time_to_first_answer_token", "Time to first answer token"),
 )
 _CHARTED: tuple[tuple[str, str], ...] = (
     ("ttft", "TTFT"),
@@ -297,14 +299,15 @@ def _distribution_table(metrics: BenchmarkMetrics) -> str:
     columns = ("count", "mean", "stdev", "min", "p50", "p90", "p95", "p99", "max")
     header = "<tr><th>ms</th>" + "".join(f"<th>{name}</th>" for name in columns) + "</tr>"
     rows = []
-    for name, title in _DISTRIBUTIONS:
+    present = [(name, title) for name, title in _DISTRIBUTIONS if getattr(metrics, name) is not None]
+    for name, title in present:
         distribution: Distribution = getattr(metrics, name)
         values = [str(distribution.count)] + [format_ms(getattr(distribution, column)) for column in columns[1:]]
         note = "" if distribution.exact else " *"
         rows.append("<tr>" + _td(title + note) + "".join(_td(value) for value in values) + "</tr>")
     footnote = (
         "<p class='meta'>* percentiles from a log histogram (within 0.4 %).</p>"
-        if any(not getattr(metrics, name).exact for name, _ in _DISTRIBUTIONS)
+        if any(not getattr(metrics, name).exact for name, _ in present)
         else ""
     )
     return "<table>" + header + "".join(rows) + "</table>" + footnote
@@ -341,6 +344,16 @@ def _errors_table(benchmark: BenchmarkReport) -> str:
     return "<h3>Errors</h3><table>" + header + "".join(rows) + "</table>"
 
 
+def token_details(tokens: TokenTotals) -> str:
+    """`` · 120 reasoning + 80 answer tokens · 64 cached prompt tokens``, for what the run reported (else empty)."""
+    text = ""
+    if tokens.reasoning_tokens is not None:
+        text += f" · {tokens.reasoning_tokens} reasoning + {tokens.answer_tokens} answer tokens"
+    if tokens.cached_prompt_tokens is not None:
+        text += f" · {tokens.cached_prompt_tokens} cached prompt tokens"
+    return text
+
+
 def _benchmark_section(benchmark: BenchmarkReport) -> str:
     metrics = benchmark.metrics
     tokens = metrics.tokens
@@ -354,6 +367,7 @@ def _benchmark_section(benchmark: BenchmarkReport) -> str:
         f"profile {json.dumps(benchmark.profile, sort_keys=True, default=str)} · {benchmark.duration_s:.2f} s · {state}"
         f"{'' if benchmark.incomplete or not benchmark.stop_reason else ' (' + benchmark.stop_reason + ')'} · "
         f"{tokens.prompt_tokens} prompt + {tokens.output_tokens} output tokens (output counted by {sources})"
+        f"{token_details(tokens)}"
     )
     return (
         f"<h2>{escape(benchmark.name)}</h2><p class='meta'>{escape(facts)}</p>"
