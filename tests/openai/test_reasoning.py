@@ -120,7 +120,7 @@ async def test_whole_responses_take_the_reasoning_count_from_usage(
 
 
 async def test_a_benchmark_of_a_reasoning_model_reports_both_times(harness: Harness, start_server: StartServer) -> None:
-    server = start_server(output_tokens="6", reasoning_tokens=2, cached_tokens=5, itl_ms=2)
+    server = start_server(output_tokens="6", reasoning_tokens=2, cached_tokens=5, itl_ms=20)
     backend = await harness.backend(server.url)
     accumulator = BenchmarkAccumulator()
     for number in range(3):

@@ -29,15 +29,16 @@ __all__ = [
 API_KEY_ENV = "OPENAI_API_KEY"
 
 #: Which endpoint a request goes to: chat messages, a plain prompt, or the Responses API's input items.
-RequestFormat = Literal["/v1/chat/completions", "/v1/completions", "/v1/responses"]
+RequestFormat = Literal["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/embeddings"]
 
 #: The protocol family of a request format: which body is built and how the answer is read.
-ApiKind = Literal["chat", "completions", "responses"]
+ApiKind = Literal["chat", "completions", "responses", "embeddings"]
 
 _KINDS: dict[str, ApiKind] = {
     "/v1/chat/completions": "chat",
     "/v1/completions": "completions",
     "/v1/responses": "responses",
+    "/v1/embeddings": "embeddings",
 }
 
 _FORMAT_ALIASES: dict[str, str] = {
@@ -48,6 +49,7 @@ _FORMAT_ALIASES: dict[str, str] = {
     "text": "/v1/completions",
     "text_completions": "/v1/completions",
     "responses": "/v1/responses",
+    "embeddings": "/v1/embeddings",
 }
 
 #: Logical route name -> default path (relative to the target, which has any trailing ``/v1`` removed).
@@ -55,6 +57,7 @@ DEFAULT_ROUTES: dict[str, str] = {
     "chat_completions": "/v1/chat/completions",
     "completions": "/v1/completions",
     "responses": "/v1/responses",
+    "embeddings": "/v1/embeddings",
     "models": "/v1/models",
     "health": "/health",
 }
@@ -90,8 +93,8 @@ class OpenAIHTTPBackendArgs(BackendArgs):
         description=(
             "Endpoint requests go to: '/v1/chat/completions' (chat messages; a plain prompt becomes one user "
             "message), '/v1/completions' (a plain prompt; chat messages are flattened to 'role: content' lines) "
-            "or '/v1/responses' (the Responses API: messages or the prompt become its input). Aliases: chat, "
-            "completions, responses."
+            "'/v1/responses' (the Responses API: messages or the prompt become its input) or '/v1/embeddings' "
+            "(never streamed; see embedding_batch_size). Aliases: chat, completions, responses, embeddings."
         ),
     )
     api_key: SecretStr | None = Field(
@@ -110,7 +113,7 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     api_routes: dict[str, str] = Field(
         default_factory=dict,
         description=(
-            "Override request paths by name: chat_completions, completions, responses, models, health "
+            "Override request paths by name: chat_completions, completions, responses, embeddings, models, health "
             '(e.g. {"health": "/ping"}); a path may carry a query string.'
         ),
     )
@@ -166,6 +169,14 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     extra_body: dict[str, Any] = Field(
         default_factory=dict,
         description='JSON merged into every request body (e.g. {"temperature": 0}); request params override it.',
+    )
+    embedding_batch_size: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "With /v1/embeddings: inputs per request (the request's prompt, or its messages flattened, repeated "
+            "this many times in 'input')."
+        ),
     )
     max_connections: int | None = Field(
         default=None,
@@ -254,4 +265,5 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     @property
     def route_name(self) -> str:
         """The logical route (a key of ``DEFAULT_ROUTES``) that requests go to."""
-        return {"chat": "chat_completions", "completions": "completions", "responses": "responses"}[self.api_kind]
+        kind = self.api_kind
+        return "chat_completions" if kind == "chat" else kind

@@ -63,6 +63,10 @@ __all__ = ["mock_server"]
     type=int,
     help="Prompt tokens reported as cached (0: not reported).",
 )
+@click.option("--embedding-dim", default=8, show_default=True, type=int, help="Length of every embedding vector.")
+@click.option(
+    "--embedding-ms", default=0.0, show_default=True, type=float, help="Time to answer an embeddings request."
+)
 @click.option("--cpus", default="", help="Pin the server to these cores, e.g. '1' or '0,1'.")
 def mock_server(
     host: str,
@@ -88,9 +92,11 @@ def mock_server(
     itl_growth_ms: float,
     reasoning_tokens: int,
     cached_tokens: int,
+    embedding_dim: int,
+    embedding_ms: float,
     cpus: str,
 ) -> None:
-    """Run a simulated OpenAI-compatible server (/v1/chat/completions, /v1/completions, /v1/responses, /v1/models).
+    """Run a simulated OpenAI-compatible server (chat and text completions, responses, embeddings, /v1/models).
 
     It prints one JSON line ({"url": ..., "pid": ...}) once it listens, and runs until Ctrl-C or SIGTERM.
     """
@@ -125,6 +131,8 @@ def mock_server(
             itl_growth_ms=itl_growth_ms,
             reasoning_tokens=reasoning_tokens,
             cached_tokens=cached_tokens,
+            embedding_dim=embedding_dim,
+            embedding_ms=embedding_ms,
         )
         pinned = {int(cpu) for cpu in cpus.split(",") if cpu.strip()}
     except ValidationError as exc:

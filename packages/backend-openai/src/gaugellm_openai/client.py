@@ -29,6 +29,7 @@ from gaugellm import ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm.errors import BackendUnavailableError
 from gaugellm_openai import __version__
 from gaugellm_openai.args import OpenAIHTTPBackendArgs
+from gaugellm_openai.embeddings import record_embeddings
 from gaugellm_openai.h1 import H1Client, H1Origin, HTTPFailure, Reply
 from gaugellm_openai.payloads import build_body, encode_body
 from gaugellm_openai.pool import ShardedTransport
@@ -281,6 +282,13 @@ def describe_status(status_code: int, reason: str, location: str | None, body: b
     return f"{status}: {detail}" if detail else status
 
 
+def _inputs(value: Any) -> int:
+    """How many inputs an embeddings ``input`` holds: a list of texts or of token-id lists, else one."""
+    if isinstance(value, list) and value and all(isinstance(item, str | list) for item in value):
+        return len(value)
+    return 1
+
+
 def _clip(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 3] + "..."
@@ -298,6 +306,7 @@ class OpenAIClient:
         self._path = httpx.URL(args.base_url + args.route(args.route_name))
         self._chat = args.is_chat
         self._responses = args.api_kind == "responses"
+        self._embeddings = args.api_kind == "embeddings"
         # streamed requests take the lean HTTP/1.1 client where nothing needs httpx (see fast_path_reason)
         self._h1: H1Client | None = None
         self._h1_head = b""
@@ -332,7 +341,9 @@ class OpenAIClient:
             if response.dispatched_ns is None:
                 response.mark_dispatched()
             if not stream:
-                await self._resolve_whole(request, response, content, {"trace": _DispatchStamp(response)})
+                await self._resolve_whole(
+                    request, response, content, {"trace": _DispatchStamp(response)}, _inputs(body.get("input"))
+                )
                 return
             if self._h1 is not None:
                 reply = await self._stream_h1(content, consumer, response)
@@ -417,12 +428,20 @@ class OpenAIClient:
         response.finish(consumer.finish_reason)
 
     async def _resolve_whole(
-        self, request: GenerationRequest, response: GenerationResponse, content: bytes, extensions: dict[str, Any]
+        self,
+        request: GenerationRequest,
+        response: GenerationResponse,
+        content: bytes,
+        extensions: dict[str, Any],
+        inputs: int = 1,
     ) -> None:
         http_response = await self._http.post(self._path, content=content, extensions=extensions)
         at_ns = time.perf_counter_ns()
         if http_response.status_code >= 300:
             await self._fail_status(http_response, response)
+            return
+        if self._embeddings:
+            record_embeddings(response, request, http_response.content, inputs=inputs, at_ns=at_ns)
             return
         if self._responses:
             finish_reason = record_response(response, request, http_response.content, at_ns=at_ns)

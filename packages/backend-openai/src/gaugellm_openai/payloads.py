@@ -7,6 +7,8 @@ sampling settings win over everything).
 The Responses API names things differently: the prompt or the messages go in ``input`` (a string, or a list of
 ``{"role", "content"}`` message items), the budget is ``max_output_tokens``, and usage always arrives with the
 ``response.completed`` event, so no ``stream_options`` are sent.
+
+An embeddings request only has ``input`` (and ``encoding_format``): it is never streamed and generates nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from gaugellm import GenerationRequest
 from gaugellm_openai.args import OpenAIHTTPBackendArgs
 
-__all__ = ["build_body", "encode_body", "flatten_messages", "request_messages"]
+__all__ = ["build_body", "embeddings_body", "encode_body", "flatten_messages", "request_messages"]
 
 
 def flatten_messages(messages: list[dict[str, Any]]) -> str:
@@ -50,6 +52,8 @@ def build_body(
     if model is not None:
         body["model"] = model
     kind = args.api_kind
+    if kind == "embeddings":
+        return embeddings_body(body, args, request)
     if kind == "chat":
         body["messages"] = request_messages(request)
     elif kind == "responses":
@@ -73,6 +77,16 @@ def build_body(
         body["stream_options"] = options
     else:
         body.pop("stream_options", None)  # servers reject stream_options without stream
+    if request.params:
+        body.update(request.params)
+    return body
+
+
+def embeddings_body(body: dict[str, Any], args: OpenAIHTTPBackendArgs, request: GenerationRequest) -> dict[str, Any]:
+    """An embeddings request: the prompt ``embedding_batch_size`` times in ``input``; nothing about generation."""
+    text = request.prompt if request.prompt is not None else flatten_messages(request.messages or [])
+    body["input"] = [text] * args.embedding_batch_size
+    body.setdefault("encoding_format", "float")
     if request.params:
         body.update(request.params)
     return body

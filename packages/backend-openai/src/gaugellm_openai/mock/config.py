@@ -70,6 +70,10 @@ class MockServerConfig(BaseModel):
         ge=0,
         description="Prompt tokens reported as served from the prefix cache (at most the prompt; 0: not reported).",
     )
+    embedding_dim: int = Field(default=8, ge=1, le=65536, description="Length of every embedding vector answered.")
+    embedding_ms: float = Field(
+        default=0.0, ge=0, description="Time to answer an embeddings request, from its arrival (or admission)."
+    )
     itl_growth_ms: float = Field(
         default=0.0, ge=0, description="Extra time between tokens per other stream being served (batch-size effect)."
     )
@@ -102,7 +106,11 @@ class MockServerConfig(BaseModel):
     def paced(self) -> bool:
         """Whether any chunk waits (otherwise a whole response is written at once)."""
         return (
-            self.ttft_ms > 0 or self.itl_ms > 0 or self.itl_growth_ms > 0 or (self.stall_rate > 0 and self.stall_ms > 0)
+            self.ttft_ms > 0
+            or self.itl_ms > 0
+            or self.itl_growth_ms > 0
+            or self.embedding_ms > 0
+            or (self.stall_rate > 0 and self.stall_ms > 0)
         )
 
     @property

@@ -26,6 +26,7 @@ __all__ = [
     "TERMINATOR",
     "StreamPart",
     "chunk_frame",
+    "embedding_inputs",
     "json_response",
     "stream_head",
     "token_text",
@@ -91,6 +92,19 @@ def error_body(status: int, message: str) -> bytes:
     if status == 404:
         kind = "NotFoundError"
     return _dumps({"error": {"message": message, "type": kind, "param": None, "code": status}})
+
+
+def embedding_inputs(value: Any) -> list[str | list[int]] | None:
+    """The inputs of an embeddings request (a string, strings, or token-id lists), or None when malformed."""
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not value:
+        return None
+    if all(type(item) is int for item in value):
+        return [value]  # one input given as token ids
+    if all(isinstance(item, str) or (isinstance(item, list) and item) for item in value):
+        return value
+    return None
 
 
 class Renderer:
@@ -292,6 +306,16 @@ class Renderer:
         if usage is not None:
             body["usage"] = self.usage(*usage, chat)
         return _dumps(body)
+
+    def embeddings_body(self, count: int, prompt_tokens: int | None) -> bytes:
+        """``count`` vectors of ``embedding_dim`` floats (the same unit vector each time: only their shape matters)."""
+        dim = self._config.embedding_dim
+        vector = "[" + ",".join(["1.0"] + ["0.0"] * (dim - 1)) + "]"
+        items = ",".join(f'{{"object":"embedding","index":{index},"embedding":{vector}}}' for index in range(count))
+        usage = "null"
+        if prompt_tokens is not None:
+            usage = f'{{"prompt_tokens":{prompt_tokens},"total_tokens":{prompt_tokens}}}'
+        return f'{{"object":"list","data":[{items}],"model":{self._model},"usage":{usage}}}'.encode()
 
     def models_body(self) -> bytes:
         return _dumps(

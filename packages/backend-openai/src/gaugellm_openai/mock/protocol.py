@@ -19,6 +19,7 @@ from gaugellm_openai.mock.config import MockServerConfig
 from gaugellm_openai.mock.content import (
     ID_PLACEHOLDER,
     Renderer,
+    embedding_inputs,
     error_body,
     json_response,
     stream_head,
@@ -35,7 +36,8 @@ _MAX_HEAD = 65_536
 _CHAT = b"/v1/chat/completions"
 _COMPLETIONS = b"/v1/completions"
 _RESPONSES = b"/v1/responses"
-_KINDS = {_CHAT: "chat", _COMPLETIONS: "completions", _RESPONSES: "responses"}
+_EMBEDDINGS = b"/v1/embeddings"
+_KINDS = {_CHAT: "chat", _COMPLETIONS: "completions", _RESPONSES: "responses", _EMBEDDINGS: "embeddings"}
 
 
 class ServerState:
@@ -221,7 +223,10 @@ class MockHTTPProtocol(asyncio.Protocol):
                 self._reply(405, error_body(405, "use POST"), keep_alive=keep_alive)
                 return
             state.stats["requests"] += 1
-            self._generate(kind, body, keep_alive)
+            if kind == "embeddings":
+                self._embed(body, keep_alive)
+            else:
+                self._generate(kind, body, keep_alive)
         elif path == b"/health":
             self.write(json_response(200, b"", keep_alive, b"text/plain"))
             if not keep_alive and self.transport is not None:
@@ -363,6 +368,42 @@ class MockHTTPProtocol(asyncio.Protocol):
                 stall_at = fault_at
         self.write(stream_head(keep_alive))
         self._serve(state.job_class(self, parts, final_tail, t0, id_bytes, stall_at), start)
+
+    def _embed(self, body: bytes, keep_alive: bool) -> None:
+        """An embeddings request: one vector per input, answered whole after ``embedding_ms``."""
+        start = self.state.loop.time()
+        state = self.state
+        config = state.config
+        try:
+            payload: Any = json.loads(body)
+        except ValueError:
+            self._bad_request("the body is not valid JSON", keep_alive)
+            return
+        inputs = payload.get("input") if isinstance(payload, dict) else None
+        model = payload.get("model") if isinstance(payload, dict) else None
+        if model is not None and model != config.model:
+            self._bad_request(f"The model `{model}` does not exist.", keep_alive, status=404)
+            return
+        texts = embedding_inputs(inputs)
+        if texts is None:
+            self._bad_request("'input' must be a string, a list of strings or a list of token lists", keep_alive)
+            return
+        if state.draw(config.error_rate):
+            state.stats["errors_injected"] += 1
+            message = f"mock server: injected error {config.error_status}"
+            self._reply(config.error_status, error_body(config.error_status, message), keep_alive=keep_alive)
+            return
+        prompt_tokens = sum(len(text) if isinstance(text, list) else estimate_text_tokens(text) for text in texts)
+        usage = prompt_tokens if config.usage else None
+        whole = json_response(200, state.renderer.embeddings_body(len(texts), usage), keep_alive)
+        if config.embedding_ms <= 0 and state.serving is None:
+            self.write(whole)
+            state.stats["completed"] += 1
+            if not keep_alive and self.transport is not None:
+                self.transport.close()
+            return
+        lead_s = config.embedding_ms / 1000
+        self._serve(state.job_class(self, [(0, whole)], b"", start + lead_s, b"", None, lead_s), start)
 
     def _serve(self, job: StreamJob, arrival: float) -> None:
         """Start the job now, or hand it to the serving model, which starts it when a slot is free."""

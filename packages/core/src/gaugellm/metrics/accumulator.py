@@ -373,6 +373,10 @@ class BenchmarkAccumulator:
             sustainable=self.sustainable(),
         )
 
+    def _generates_nothing(self) -> bool:
+        """Whether requests succeeded and none of them had output (the mark of a non-generative request type)."""
+        return self.successful > 0 and self.output_sources.get("none", 0) == self.successful
+
     def summary(self, started_ns: int, ended_ns: int) -> BenchmarkMetrics:
         """The benchmark's metrics over the throughput window ``started_ns .. ended_ns`` (perf_counter_ns)."""
         self._origin_ns = started_ns
@@ -391,7 +395,9 @@ class BenchmarkAccumulator:
             ),
             error_rate=self.errored / judged if judged else None,
             request_rate=request_rate,
-            output_tokens_per_s=per_second(self.output_tokens),
+            # a run that generates nothing (embeddings, scores) has no output rate, rather than a rate of zero
+            output_tokens_per_s=None if self._generates_nothing() else per_second(self.output_tokens),
+            prompt_tokens_per_s=per_second(self.prompt_tokens),
             total_tokens_per_s=per_second(self.prompt_tokens + self.output_tokens),
             concurrency=None if window_ns <= 0 else self.busy_ns / window_ns,
             tokens=TokenTotals(

@@ -161,7 +161,12 @@ class BenchmarkMetrics(_Model):
     requests: RequestCounts
     error_rate: float | None = Field(description="errored / (successful + errored); cancelled requests excluded.")
     request_rate: float | None = Field(description="Successful requests per second over the window.")
-    output_tokens_per_s: float | None = Field(description="Output tokens of successful requests per second.")
+    output_tokens_per_s: float | None = Field(
+        description="Output tokens of successful requests per second; null when none had output (embeddings)."
+    )
+    prompt_tokens_per_s: float | None = Field(
+        default=None, description="Prompt (input) tokens of successful requests per second."
+    )
     total_tokens_per_s: float | None = Field(description="Prompt + output tokens of successful requests per second.")
     concurrency: float | None = Field(
         description="Mean number of requests in flight: sum of every request's dispatch-to-end time / window."

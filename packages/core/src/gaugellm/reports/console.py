@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gaugellm.metrics.models import Distribution, SloSummary
+from gaugellm.reports.applicable import generative, measured
 from gaugellm.reports.models import BenchmarkReport, CapacityProbeReport, CapacityReport, RunReport
 
 if TYPE_CHECKING:
@@ -94,6 +95,14 @@ LOAD_COLUMNS: tuple[tuple[str, str], ...] = (("load", "left"),)
 
 def _columns(report: RunReport) -> list[tuple[str, str]]:
     columns = list(COLUMNS)
+    hidden = set()
+    if not measured(report, "ttft"):
+        hidden |= {"TTFT p50", "TTFT p99"}
+    if not measured(report, "itl"):
+        hidden |= {"ITL p50", "ITL p99"}
+    if not generative(report):
+        columns[columns.index(("out tok/s", "right"))] = ("in tok/s", "right")
+    columns = [column for column in columns if column[0] not in hidden]
     if any(b.metrics.slo is not None for b in report.benchmarks):
         columns += SLO_COLUMNS
     if any(b.metrics.load is not None for b in report.benchmarks):
@@ -121,7 +130,7 @@ def load_word(benchmark: BenchmarkReport) -> str:
     return "ok" if load.sustainable else "SATURATED"
 
 
-def _benchmark_row(benchmark: BenchmarkReport) -> list[str]:
+def _benchmark_row(benchmark: BenchmarkReport) -> dict[str, str]:
     from rich.markup import escape
 
     metrics = benchmark.metrics
@@ -130,7 +139,7 @@ def _benchmark_row(benchmark: BenchmarkReport) -> list[str]:
     error_rate = "-" if metrics.error_rate is None else f"{metrics.error_rate * 100:.1f}"
     if metrics.error_rate:
         error_rate = f"[red]{error_rate}[/red]"
-    return [
+    cells = [
         name,
         f"{counts.successful}/{counts.errored}/{counts.incomplete}",
         format_rate(metrics.request_rate),
@@ -142,6 +151,9 @@ def _benchmark_row(benchmark: BenchmarkReport) -> list[str]:
         format_ms(metrics.latency_from_schedule.p99),
         error_rate,
     ]
+    row = {column: cell for (column, _), cell in zip(COLUMNS, cells, strict=True)}
+    row["in tok/s"] = format_rate(metrics.prompt_tokens_per_s)
+    return row
 
 
 def render_console(report: RunReport, console: Console) -> None:
@@ -159,7 +171,8 @@ def render_console(report: RunReport, console: Console) -> None:
     columns = _columns(report)
     rows = []
     for benchmark in report.benchmarks:
-        row = _benchmark_row(benchmark)
+        cells = _benchmark_row(benchmark)
+        row = [cells[name] for name, _ in columns if name in cells]
         if SLO_COLUMNS[0] in columns:
             row += _slo_cells(benchmark)
         if LOAD_COLUMNS[0] in columns:

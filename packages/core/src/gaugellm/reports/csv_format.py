@@ -160,6 +160,7 @@ _REQUEST_TYPE_COLUMNS: list[tuple[str, Getter]] = [
     ("reasoning_tokens", lambda b: b.metrics.tokens.reasoning_tokens),
     ("answer_tokens", lambda b: b.metrics.tokens.answer_tokens),
     ("cached_prompt_tokens", lambda b: b.metrics.tokens.cached_prompt_tokens),
+    ("prompt_tokens_per_s", lambda b: b.metrics.prompt_tokens_per_s),
 ] + [
     (f"{distribution}_{statistic}_ms", _optional_statistic(distribution, statistic))
     for distribution in OPTIONAL_DISTRIBUTION_COLUMNS

@@ -10,6 +10,8 @@ import json
 from html import escape
 
 from gaugellm.metrics.models import BenchmarkMetrics, Distribution, TokenTotals
+from gaugellm.reports.applicable import generative
+from gaugellm.reports.applicable import measured as applies
 from gaugellm.reports.console import (
     capacity_sentence,
     format_attainment,
@@ -70,25 +72,37 @@ def _td(value: str, css: str = "") -> str:
     return f'<td class="{css}">{escape(value)}</td>' if css else f"<td>{escape(value)}</td>"
 
 
+_SUMMARY_HEAD: tuple[str, ...] = (
+    "benchmark",
+    "ok",
+    "errors",
+    "cancelled",
+    "req/s",
+    "output tok/s",
+    "total tok/s",
+    "concurrency",
+    "TTFT p50",
+    "TTFT p99",
+    "ITL p50",
+    "ITL p99",
+    "latency p50",
+    "latency p99",
+    "sched. latency p99",
+    "dispatch lag p99",
+)
+
+
 def _summary_table(report: RunReport) -> str:
-    head: tuple[str, ...] = (
-        "benchmark",
-        "ok",
-        "errors",
-        "cancelled",
-        "req/s",
-        "output tok/s",
-        "total tok/s",
-        "concurrency",
-        "TTFT p50",
-        "TTFT p99",
-        "ITL p50",
-        "ITL p99",
-        "latency p50",
-        "latency p99",
-        "sched. latency p99",
-        "dispatch lag p99",
-    )
+    head = _SUMMARY_HEAD
+    hidden = set()
+    if not applies(report, "ttft"):
+        hidden |= {"TTFT p50", "TTFT p99"}
+    if not applies(report, "itl"):
+        hidden |= {"ITL p50", "ITL p99"}
+    if not generative(report):
+        hidden.add("output tok/s")
+        head = (*head[:5], "prompt tok/s", *head[5:])
+    head = tuple(name for name in head if name not in hidden)
     with_slo = any(b.metrics.slo is not None for b in report.benchmarks)
     with_load = any(b.metrics.load is not None for b in report.benchmarks)
     head += ("SLO met", "goodput") if with_slo else ()
@@ -97,24 +111,32 @@ def _summary_table(report: RunReport) -> str:
     for benchmark in report.benchmarks:
         metrics = benchmark.metrics
         name = benchmark.name + (" (incomplete)" if benchmark.incomplete else "")
-        cells = (
-            name,
-            str(metrics.requests.successful),
-            str(metrics.requests.errored),
-            str(metrics.requests.incomplete),
-            format_rate(metrics.request_rate),
-            format_rate(metrics.output_tokens_per_s),
-            format_rate(metrics.total_tokens_per_s),
-            format_rate(metrics.concurrency),
-            format_ms(metrics.ttft.p50),
-            format_ms(metrics.ttft.p99),
-            format_ms(metrics.itl.p50),
-            format_ms(metrics.itl.p99),
-            format_ms(metrics.latency.p50),
-            format_ms(metrics.latency.p99),
-            format_ms(metrics.latency_from_schedule.p99),
-            format_ms(metrics.dispatch_lag.p99),
+        values = dict(
+            zip(
+                (*_SUMMARY_HEAD, "prompt tok/s"),
+                (
+                    name,
+                    str(metrics.requests.successful),
+                    str(metrics.requests.errored),
+                    str(metrics.requests.incomplete),
+                    format_rate(metrics.request_rate),
+                    format_rate(metrics.output_tokens_per_s),
+                    format_rate(metrics.total_tokens_per_s),
+                    format_rate(metrics.concurrency),
+                    format_ms(metrics.ttft.p50),
+                    format_ms(metrics.ttft.p99),
+                    format_ms(metrics.itl.p50),
+                    format_ms(metrics.itl.p99),
+                    format_ms(metrics.latency.p50),
+                    format_ms(metrics.latency.p99),
+                    format_ms(metrics.latency_from_schedule.p99),
+                    format_ms(metrics.dispatch_lag.p99),
+                    format_rate(metrics.prompt_tokens_per_s),
+                ),
+                strict=True,
+            )
         )
+        cells = [values[column] for column in head if column in values]
         extra = ""
         if with_slo:
             slo = metrics.slo
@@ -137,6 +159,8 @@ def _sweep_charts(report: RunReport) -> str:
         return ""
     charts = []
     for name, title in (("ttft", "TTFT"), ("itl", "ITL"), ("latency", "Latency")):
+        if not applies(report, name):
+            continue
         series = []
         for percentile, dashed in (("p50", False), ("p99", True)):
             points = []
@@ -155,7 +179,10 @@ def _sweep_charts(report: RunReport) -> str:
             if b.metrics.request_rate is not None and b.metrics.output_tokens_per_s is not None
         ],
     )
-    charts.append(line_chart("Output tokens/s vs request rate", [throughput], "successful requests / s", "tokens/s"))
+    if generative(report):
+        charts.append(
+            line_chart("Output tokens/s vs request rate", [throughput], "successful requests / s", "tokens/s")
+        )
     return "<h2>Latency vs throughput</h2><div class='charts'>" + "".join(charts) + "</div>"
 
 
@@ -295,11 +322,17 @@ def _capacity_section(report: RunReport) -> str:
     )
 
 
+def _applies_to(metrics: BenchmarkMetrics, name: str) -> bool:
+    """Whether a distribution belongs in a benchmark's section: present, and measured unless nothing succeeded."""
+    distribution: Distribution | None = getattr(metrics, name)
+    return distribution is not None and (distribution.count > 0 or metrics.requests.successful == 0)
+
+
 def _distribution_table(metrics: BenchmarkMetrics) -> str:
     columns = ("count", "mean", "stdev", "min", "p50", "p90", "p95", "p99", "max")
     header = "<tr><th>ms</th>" + "".join(f"<th>{name}</th>" for name in columns) + "</tr>"
     rows = []
-    present = [(name, title) for name, title in _DISTRIBUTIONS if getattr(metrics, name) is not None]
+    present = [(name, title) for name, title in _DISTRIBUTIONS if _applies_to(metrics, name)]
     for name, title in present:
         distribution: Distribution = getattr(metrics, name)
         values = [str(distribution.count)] + [format_ms(getattr(distribution, column)) for column in columns[1:]]
@@ -316,6 +349,8 @@ def _distribution_table(metrics: BenchmarkMetrics) -> str:
 def _histograms(metrics: BenchmarkMetrics) -> str:
     charts = []
     for index, (name, title) in enumerate(_CHARTED):
+        if not _applies_to(metrics, name):
+            continue
         distribution: Distribution = getattr(metrics, name)
         markers = [
             Marker(label, value)
