@@ -87,3 +87,33 @@ def test_no_format_shows_them_when_absent(sample_report: RunReport, tmp_path: Pa
     console = Console(record=True, width=200)
     render_console(sample_report, console)
     assert "Reasoning" not in console.export_text()
+
+
+def tool_call_benchmark() -> BenchmarkReport:
+    """Three requests, two of which made tool calls (one of them two calls)."""
+    accumulator = BenchmarkAccumulator()
+    for index, calls in enumerate((1, None, 2)):
+        response = GenerationResponse(f"t{index}", scheduled_ns=index * MS, dispatched_ns=index * MS)
+        response.record_chunk("{}", at_ns=index * MS + 5 * MS)
+        response.tool_calls = calls
+        response.finish("tool_calls", at_ns=index * MS + 9 * MS)
+        accumulator.add(response)
+    metrics = accumulator.summary(0, 100 * MS)
+    return BenchmarkReport(name="tools", profile={"kind": "synchronous"}, started_at=0.0, duration_s=0.1,
+                           metrics=metrics)  # fmt: skip
+
+
+def test_tool_calls_in_every_format(sample_report: RunReport, tmp_path: Path) -> None:
+    sample_report.benchmarks.append(tool_call_benchmark())
+    document = json.loads(write_report(sample_report, tmp_path / "run.json").read_text())
+    jsonschema.Draft202012Validator(json.loads(schema_path().read_text())).validate(document)
+    assert document["benchmarks"][-1]["metrics"]["tool_calls"] == 3
+    assert document["benchmarks"][-1]["metrics"]["tool_call_requests"] == 2
+    assert document["benchmarks"][0]["metrics"]["tool_calls"] is None
+    with write_report(sample_report, tmp_path / "run.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert (rows[-1]["tool_calls"], rows[-1]["tool_call_requests"], rows[0]["tool_calls"]) == ("3", "2", "")
+    assert "3 tool calls in 2 requests" in write_report(sample_report, tmp_path / "run.html").read_text()
+    console = Console(record=True, width=200)
+    render_console(sample_report, console)
+    assert "requests with tool calls" in console.export_text()

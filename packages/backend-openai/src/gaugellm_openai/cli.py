@@ -63,6 +63,7 @@ __all__ = ["mock_server"]
     type=int,
     help="Prompt tokens reported as cached (0: not reported).",
 )
+@click.option("--tool-calls", is_flag=True, help="Answer requests that offer tools with a call of the first one.")
 @click.option("--embedding-dim", default=8, show_default=True, type=int, help="Length of every embedding vector.")
 @click.option(
     "--embedding-ms", default=0.0, show_default=True, type=float, help="Time to answer an embeddings request."
@@ -92,6 +93,7 @@ def mock_server(
     itl_growth_ms: float,
     reasoning_tokens: int,
     cached_tokens: int,
+    tool_calls: bool,
     embedding_dim: int,
     embedding_ms: float,
     cpus: str,
@@ -131,6 +133,7 @@ def mock_server(
             itl_growth_ms=itl_growth_ms,
             reasoning_tokens=reasoning_tokens,
             cached_tokens=cached_tokens,
+            tool_calls=tool_calls,
             embedding_dim=embedding_dim,
             embedding_ms=embedding_ms,
         )

@@ -19,7 +19,7 @@ from typing import Any
 from gaugellm import GenerationRequest
 from gaugellm_openai.args import OpenAIHTTPBackendArgs
 
-__all__ = ["build_body", "embeddings_body", "encode_body", "flatten_messages", "request_messages"]
+__all__ = ["build_body", "embeddings_body", "encode_body", "flatten_messages", "request_messages", "responses_tool"]
 
 
 def flatten_messages(messages: list[dict[str, Any]]) -> str:
@@ -79,7 +79,17 @@ def build_body(
         body.pop("stream_options", None)  # servers reject stream_options without stream
     if request.params:
         body.update(request.params)
+    if kind == "responses" and isinstance(body.get("tools"), list):
+        body["tools"] = [responses_tool(tool) for tool in body["tools"]]
     return body
+
+
+def responses_tool(tool: Any) -> Any:
+    """A chat-completions function tool (``{"type": "function", "function": {...}}``) in the Responses API's flat
+    shape (``{"type": "function", "name": ..., "parameters": ...}``); any other tool as it is."""
+    if isinstance(tool, dict) and tool.get("type") == "function" and isinstance(tool.get("function"), dict):
+        return {"type": "function", **tool["function"]}
+    return tool
 
 
 def embeddings_body(body: dict[str, Any], args: OpenAIHTTPBackendArgs, request: GenerationRequest) -> dict[str, Any]:
@@ -89,6 +99,7 @@ def embeddings_body(body: dict[str, Any], args: OpenAIHTTPBackendArgs, request: 
     body.setdefault("encoding_format", "float")
     if request.params:
         body.update(request.params)
+    body.pop("tools", None)  # a data set's tools mean nothing to an embedding model
     return body
 
 

@@ -7,6 +7,8 @@ event instead of ``data: [DONE]``. The events that matter (see ``docs/backends/o
 - ``response.output_text.delta``: a piece of the answer in ``delta``; the first one is the first token;
 - ``response.reasoning_text.delta`` (and ``response.reasoning_summary_text.delta``): a piece of a reasoning model's
   reasoning, recorded as reasoning (it stops the time-to-first-token clock too);
+- ``response.output_item.added`` of a ``function_call`` item (a tool call: counted, its name recorded as output) and
+  ``response.function_call_arguments.delta`` (its arguments, recorded as output);
 - ``response.completed``: the end, with ``response.usage`` (``input_tokens``, ``output_tokens``, and where given
   ``input_tokens_details.cached_tokens`` and ``output_tokens_details.reasoning_tokens``);
 - ``response.incomplete``: the end, cut short (``incomplete_details.reason``, ``max_output_tokens`` for a budget
@@ -36,6 +38,8 @@ __all__ = ["ResponsesConsumer", "finish_reason_of", "record_response"]
 
 _TEXT_DELTA = "response.output_text.delta"
 _REASONING_DELTAS = ("response.reasoning_text.delta", "response.reasoning_summary_text.delta")
+_ITEM_ADDED = "response.output_item.added"
+_ARGUMENTS_DELTA = "response.function_call_arguments.delta"
 _TERMINAL = ("response.completed", "response.incomplete")
 _FAILED = ("response.failed", "error")
 
@@ -70,7 +74,7 @@ class ResponsesConsumer:
     The same interface as :class:`gaugellm_openai.stream.ChunkConsumer`, which the client drives alike.
     """
 
-    __slots__ = ("_response", "chunks", "done", "finish_reason", "usage")
+    __slots__ = ("_response", "chunks", "done", "finish_reason", "tool_calls", "usage")
 
     #: Why a stream that ended without its terminal event is incomplete.
     missing_end = "the stream ended before response.completed"
@@ -81,6 +85,7 @@ class ResponsesConsumer:
         self.done = False  # a terminal event seen
         self.finish_reason: str | None = None
         self.usage: dict[str, Any] | None = None
+        self.tool_calls = 0  # function_call output items seen
 
     def feed(self, events: list[bytes], at_ns: int) -> None:
         """Record the events of one network read, all stamped ``at_ns`` (when their bytes arrived)."""
@@ -113,6 +118,15 @@ class ResponsesConsumer:
                 if text:
                     record(text, 1, at_ns, reasoning=True)
                     self.chunks += 1
+            elif kind == _ARGUMENTS_DELTA:
+                record(str(event.get("delta") or ""), 1, at_ns)
+                self.chunks += 1
+            elif kind == _ITEM_ADDED:
+                item = event.get("item")
+                if isinstance(item, dict) and item.get("type") == "function_call":
+                    self.tool_calls += 1  # the call's name is its first output, as in a chat tool-call delta
+                    record(str(item.get("name") or ""), 1, at_ns)
+                    self.chunks += 1
             elif kind in _TERMINAL:
                 self.done = True
                 response_obj = event.get("response")
@@ -124,6 +138,8 @@ class ResponsesConsumer:
 
     def finalise(self, request: GenerationRequest) -> None:
         """Set token counts (the server's usage, else estimates) once the stream is over."""
+        if self.tool_calls:
+            self._response.tool_calls = self.tool_calls
         usage = self.usage or {}
         fill_token_counts(
             self._response,
@@ -163,6 +179,10 @@ def record_response(response: GenerationResponse, request: GenerationRequest, bo
     if payload.get("status") == "failed":
         raise StreamFailure(ErrorKind.BACKEND, f"the server answered a failed response: {_failure_message(payload)}")
     text = output_text(payload)
+    calls = [item for item in payload["output"] if isinstance(item, dict) and item.get("type") == "function_call"]
+    if calls:
+        response.tool_calls = len(calls)
+        text += "".join(str(call.get("name") or "") + str(call.get("arguments") or "") for call in calls)
     given = payload.get("usage")
     usage: dict[str, Any] = given if isinstance(given, dict) else {}
     output = int_or_none(usage.get("output_tokens"))

@@ -4,6 +4,8 @@ The shapes handled (see ``docs/backends/openai.md``):
 
 - chat chunks carry text in ``choices[0].delta.content``, or a reasoning model's reasoning in ``reasoning_content``
   (vLLM) / ``reasoning``, recorded as reasoning; completions chunks in ``choices[0].text``;
+- ``delta.tool_calls`` (``[{"index", "id", "function": {"name", "arguments"}}]``) is output too: each such chunk is
+  recorded (the first one stops the time-to-first-token clock) and the calls are counted by ``index``;
 - ``usage.prompt_tokens_details.cached_tokens`` is the prompt's cached part, ``usage.completion_tokens_details.
   reasoning_tokens`` the output's reasoning part, where a server reports them;
 - the first chat chunk of vLLM and OpenAI is ``delta: {"role": "assistant", "content": ""}``: no text, so it is not a
@@ -34,6 +36,7 @@ __all__ = [
     "int_or_none",
     "loads_json",
     "record_completion",
+    "tool_call_text",
 ]
 
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -83,7 +86,17 @@ def error_message(payload: Any) -> tuple[str | None, int | None]:
 class ChunkConsumer:
     """Records the data of streamed events as they arrive. One per request; not thread-safe (nor needs to be)."""
 
-    __slots__ = ("_chat", "_continuous", "_response", "_tokens_seen", "chunks", "done", "finish_reason", "usage")
+    __slots__ = (
+        "_chat",
+        "_continuous",
+        "_response",
+        "_tokens_seen",
+        "_tool_calls",
+        "chunks",
+        "done",
+        "finish_reason",
+        "usage",
+    )
 
     #: Why a stream that ended without [DONE] or a finish reason is incomplete.
     missing_end = "the stream ended before [DONE] and before any finish_reason"
@@ -97,6 +110,7 @@ class ChunkConsumer:
         self.done = False  # "[DONE]" seen
         self.finish_reason: str | None = None
         self.usage: dict[str, Any] | None = None
+        self._tool_calls: set[Any] | None = None  # the indexes of the tool calls seen, once there is one
 
     def feed(self, events: list[bytes], at_ns: int) -> None:
         """Record the events of one network read, all stamped ``at_ns`` (when their bytes arrived)."""
@@ -128,6 +142,10 @@ class ChunkConsumer:
                         if not text:
                             text = delta.get("reasoning_content") or delta.get("reasoning")
                             reasoning = bool(text)
+                            if not text:
+                                calls = delta.get("tool_calls")
+                                if calls:
+                                    self._record_tool_calls(calls, at_ns)
                 else:
                     text = choice.get("text")
                 if text:
@@ -149,8 +167,27 @@ class ChunkConsumer:
                 message, code = error_message(chunk)
                 raise StreamFailure(ErrorKind.BACKEND, f"the server failed mid-stream: {message}", code)
 
+    def _record_tool_calls(self, calls: Any, at_ns: int) -> None:
+        """A ``delta.tool_calls`` chunk: output (its name and argument fragments), counted by call index."""
+        if not isinstance(calls, list):
+            raise StreamFailure(ErrorKind.PROTOCOL, "'tool_calls' in a delta is not a list")
+        if self._tool_calls is None:
+            self._tool_calls = set()
+        pieces = []
+        for call in calls:
+            if not isinstance(call, dict):
+                raise StreamFailure(ErrorKind.PROTOCOL, "a tool call delta is not an object")
+            self._tool_calls.add(call.get("index", call.get("id")))
+            function = call.get("function")
+            if isinstance(function, dict):
+                pieces.append(str(function.get("name") or "") + str(function.get("arguments") or ""))
+        self._response.record_chunk("".join(pieces), 1, at_ns)
+        self.chunks += 1
+
     def finalise(self, request: GenerationRequest) -> None:
         """Set token counts (the server's usage, else estimates) once the stream is over."""
+        if self._tool_calls:
+            self._response.tool_calls = len(self._tool_calls)
         usage = self.usage or {}
         fill_token_counts(
             self._response,
@@ -187,6 +224,10 @@ def record_completion(
         if chat:
             message_obj = choice.get("message") or {}
             text = message_obj.get("content") or message_obj.get("reasoning_content") or ""
+            calls = message_obj.get("tool_calls")
+            if isinstance(calls, list) and calls:
+                response.tool_calls = len(calls)
+                text += "".join(tool_call_text(call) for call in calls)
         else:
             text = choice.get("text") or ""
         finish_reason = choice.get("finish_reason")
@@ -224,6 +265,14 @@ def fill_token_counts(
             response.set_usage(estimate_messages_tokens(request.messages), None, "estimate")
         else:
             response.set_usage(estimate_text_tokens(request.prompt or ""), None, "estimate")
+
+
+def tool_call_text(call: Any) -> str:
+    """What a whole tool call generated: its function's name and arguments."""
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):
+        return ""
+    return str(function.get("name") or "") + str(function.get("arguments") or "")
 
 
 def fill_usage_details(response: GenerationResponse, prompt_details: Any, output_details: Any) -> None:

@@ -70,6 +70,10 @@ class MockServerConfig(BaseModel):
         ge=0,
         description="Prompt tokens reported as served from the prefix cache (at most the prompt; 0: not reported).",
     )
+    tool_calls: bool = Field(
+        default=False,
+        description="Answer a chat or responses request that offers tools with a call of its first function.",
+    )
     embedding_dim: int = Field(default=8, ge=1, le=65536, description="Length of every embedding vector answered.")
     embedding_ms: float = Field(
         default=0.0, ge=0, description="Time to answer an embeddings request, from its arrival (or admission)."

@@ -114,6 +114,7 @@ class Renderer:
         self._config = config
         self._created = created
         self._model = json.dumps(config.model)
+        self.model_name = config.model
         self._middles: dict[bool, list[bytes]] = {True: [], False: []}
         self._offsets: dict[bool, list[int]] = {True: [0], False: [0]}  # [m]: length of the first m middles joined
         self._joined: dict[bool, bytes] = {True: b"", False: b""}
@@ -158,6 +159,11 @@ class Renderer:
         if prompt is None:
             return ""
         return f',"usage":{{"prompt_tokens":{prompt},"total_tokens":{prompt + done},"completion_tokens":{done}}}'
+
+    def chat_event(self, delta: dict[str, Any], finish_reason: str | None) -> bytes:
+        """One framed chat chunk with any ``delta`` (rendered per request: the tool-call answers use it)."""
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        return self._event((self._prefix(True) + '"choices":' + _dumps([choice]).decode() + "}").encode())
 
     def _role_chunk(self, usage_prompt: int | None = None) -> bytes:
         body = self._prefix(True) + self._choice(True, None, None, role=True) + self._usage_field(usage_prompt, 0) + "}"

@@ -28,6 +28,13 @@ from gaugellm_openai.mock.jobs import GrowingStreamJob, StreamJob
 from gaugellm_openai.mock.pacing import Pacer
 from gaugellm_openai.mock.responses import ResponsesRenderer
 from gaugellm_openai.mock.serving import ServingModel
+from gaugellm_openai.mock.tools import (
+    chat_tool_body,
+    chat_tool_parts,
+    offered_tool,
+    responses_tool_body,
+    responses_tool_parts,
+)
 from gaugellm_openai.tokens import estimate_messages_tokens, estimate_text_tokens
 
 __all__ = ["MockHTTPProtocol", "ServerState"]
@@ -306,6 +313,11 @@ class MockHTTPProtocol(asyncio.Protocol):
         number = next(state.numbers)
         t0 = start + state.ttft_s
         renderer = state.renderer
+        tool = offered_tool(payload) if config.tool_calls and kind != "completions" else None
+        if tool is not None:
+            usage = (prompt_tokens, n_tokens) if config.usage else None
+            self._call_tool(responses, tool, payload, n_tokens, usage, number, start, keep_alive)
+            return
         if payload.get("stream") is not True:
             usage = (prompt_tokens, n_tokens) if config.usage else None
             if responses:
@@ -368,6 +380,38 @@ class MockHTTPProtocol(asyncio.Protocol):
                 stall_at = fault_at
         self.write(stream_head(keep_alive))
         self._serve(state.job_class(self, parts, final_tail, t0, id_bytes, stall_at), start)
+
+    def _call_tool(
+        self,
+        responses: bool,
+        tool: str,
+        payload: dict[str, Any],
+        n_tokens: int,
+        usage: tuple[int, int] | None,
+        number: int,
+        start: float,
+        keep_alive: bool,
+    ) -> None:
+        """Answer with a call of ``tool`` whose arguments take ``n_tokens`` tokens (see :mod:`.tools`)."""
+        state = self.state
+        t0 = start + state.ttft_s
+        if payload.get("stream") is not True:
+            if responses:
+                content = responses_tool_body(state.responses, n_tokens, tool, usage, number)
+            else:
+                content = chat_tool_body(state.renderer, n_tokens, tool, usage, number)
+            whole = json_response(200, content, keep_alive)
+            self._serve(state.job_class(self, [(n_tokens - 1, whole)], b"", t0, b"", None), start)
+            return
+        if responses:
+            parts, tail = responses_tool_parts(state.responses, n_tokens, tool, usage)
+        else:
+            options = payload.get("stream_options")
+            asked = isinstance(options, dict) and options.get("include_usage") is True
+            parts = chat_tool_parts(state.renderer, n_tokens, tool)
+            tail = state.renderer.stream_tail(True, usage if asked else None)
+        self.write(stream_head(keep_alive))
+        self._serve(state.job_class(self, parts, tail, t0, b"%016x" % number, None), start)
 
     def _embed(self, body: bytes, keep_alive: bool) -> None:
         """An embeddings request: one vector per input, answered whole after ``embedding_ms``."""

@@ -59,6 +59,14 @@ class ResponsesRenderer:
 
     # -- building blocks --------------------------------------------------------------------------------------
 
+    def event(self, name: str, number: int, fields: dict[str, Any]) -> bytes:
+        """One framed event of type ``name`` with sequence number ``number`` (for answers rendered per request)."""
+        return self._event(name, {"type": name, "sequence_number": number, **fields})
+
+    def response_obj(self, status: str, output: list[dict[str, Any]], usage: tuple[int, int] | None) -> dict[str, Any]:
+        """The ``response`` object of a terminal event or a whole answer."""
+        return self._response_obj(status, output, self.usage(usage))
+
     def _event(self, name: str, payload: dict[str, Any]) -> bytes:
         data = _dumps(payload)
         if self._config.multiline_data:

@@ -97,7 +97,8 @@ class GenerationResponse:
     chunks with ``reasoning=True``, so that ``first_reasoning_ns`` and ``first_answer_ns`` time each part (the first
     token of either kind stays ``first_token_ns``) and ``reasoning_tokens`` counts the reasoning. Both stay ``None``
     for a model that does not reason. ``cached_prompt_tokens`` is the part of the prompt the server reports it served
-    from its prefix cache, where it says so.
+    from its prefix cache, where it says so. ``tool_calls`` is how many tool calls the answer made (``None``: none);
+    their streamed arguments are recorded as chunks, so the first one stops the time-to-first-token clock.
     """
 
     request_id: str
@@ -120,6 +121,7 @@ class GenerationResponse:
     first_answer_ns: int | None = None
     reasoning_tokens: int | None = None
     cached_prompt_tokens: int | None = None
+    tool_calls: int | None = None
     on_first_token: Callable[[GenerationResponse], None] | None = field(default=None, repr=False, compare=False)
 
     # -- what a backend calls ------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Two kinds of spec come out of it:
 
 * :class:`SyntheticSpec`: generated prompts with target token counts, e.g.
-  ``prompt_tokens=256,prompt_tokens_stdev=32,prompt_tokens_min=64,output_tokens=128,samples=1000``;
+  ``prompt_tokens=256,prompt_tokens_stdev=32,prompt_tokens_min=64,output_tokens=128,samples=1000`` (``tools=N``
+  adds N synthetic function tools to every request);
 * :class:`FileSpec`: requests read from a file, given as a bare path (``data.jsonl``) or with options
   (``path=data.jsonl,output_tokens=128``).
 
@@ -55,6 +56,7 @@ _SYNTHETIC_KEYS = (
     *(field + suffix for field in _LENGTH_FIELDS for suffix in _LENGTH_SUFFIXES),
     *_COMMON_KEYS,
     "prefix_tokens",
+    "tools",
 )
 _FILE_KEYS = ("path", *("output_tokens" + suffix for suffix in _LENGTH_SUFFIXES), *_COMMON_KEYS)
 _DISTRIBUTIONS = ("fixed", "uniform", "choice", "normal", "lognormal")
@@ -74,6 +76,7 @@ class SyntheticSpec:
     seed: int | None = None
     chat: bool | None = None
     prefix_tokens: int = 0
+    tools: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
         seed=_optional_int(pairs, "seed", minimum=None),
         chat=_optional_bool(pairs, "chat"),
         prefix_tokens=prefix,
+        tools=_optional_int(pairs, "tools", minimum=0) or 0,
     )
 
 

@@ -12,7 +12,27 @@ from gaugellm.data.spec import SyntheticSpec
 from gaugellm.data.text import WordStream
 from gaugellm.data.tokens import TokenCounter, TokenizerCounter
 
-__all__ = ["SyntheticDataset"]
+__all__ = ["SyntheticDataset", "synthetic_tools"]
+
+
+def synthetic_tools(count: int) -> list[dict[str, Any]]:
+    """``count`` function tools in the chat completions shape, the same for every request (a server caches their
+    rendering in the prompt, as it would a real application's fixed tool set)."""
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": f"tool_{number}",
+                "description": f"Synthetic tool number {number}: looks a query up and returns what it finds.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"query": {"type": "string", "description": "What to look up."}},
+                    "required": ["query"],
+                },
+            },
+        }
+        for number in range(count)
+    ]
 
 
 class SyntheticDataset(Dataset):
@@ -39,6 +59,7 @@ class SyntheticDataset(Dataset):
         self.chat = chat
         self._source = source
         self._prefix = self._fit("", WordStream(RequestRandom(seed, 0, "prefix")), spec.prefix_tokens)
+        self._tools = synthetic_tools(spec.tools)
 
     @property
     def prefix(self) -> str:
@@ -56,15 +77,17 @@ class SyntheticDataset(Dataset):
         output_tokens = self.spec.output_tokens.sample(rnd)
         text = self._fit(self._prefix, WordStream(rnd), prompt_tokens)
         request_id = f"synthetic-{index}"
+        params: dict[str, Any] = {"tools": self._tools} if self._tools else {}
         if self.chat:
             return GenerationRequest(
                 request_id=request_id,
                 messages=[{"role": "user", "content": text}],
                 max_tokens=output_tokens,
                 prompt_tokens=prompt_tokens,
+                params=params,
             )
         return GenerationRequest(
-            request_id=request_id, prompt=text, max_tokens=output_tokens, prompt_tokens=prompt_tokens
+            request_id=request_id, prompt=text, max_tokens=output_tokens, prompt_tokens=prompt_tokens, params=params
         )
 
     def _fit(self, head: str, words: WordStream, target: int) -> str:
@@ -86,5 +109,6 @@ class SyntheticDataset(Dataset):
             "prompt_tokens": spec.prompt_tokens.describe(),
             "output_tokens": spec.output_tokens.describe(),
             "prefix_tokens": spec.prefix_tokens,
+            "tools": spec.tools,
             **self.token_counter.describe(),
         }

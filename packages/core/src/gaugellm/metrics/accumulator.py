@@ -110,6 +110,8 @@ class BenchmarkAccumulator:
         self.reasoning_tokens: int | None = None  # None until a response reports any
         self.answer_tokens = 0
         self.cached_prompt_tokens: int | None = None
+        self.tool_calls: int | None = None  # None until a response makes one
+        self.tool_call_requests = 0
 
     # -- the hot path --------------------------------------------------------------------------------------------
 
@@ -172,6 +174,9 @@ class BenchmarkAccumulator:
                 self._record_gaps(times, response.chunk_tokens)
             if response.reasoning_tokens is not None or response.cached_prompt_tokens is not None:
                 self._count_reasoning(response, output)
+            if response.tool_calls:
+                self.tool_calls = response.tool_calls + (self.tool_calls or 0)
+                self.tool_call_requests += 1
             if self._slo is not None:
                 self._judge((ttft, itl, tpot, latency, ttft_sched, latency_sched), output or 0)
         elif error.kind is _CANCELLED:
@@ -421,6 +426,8 @@ class BenchmarkAccumulator:
             output_length=distribution(self.output_length, unit="tokens"),
             time_to_first_reasoning_token=optional_distribution(self.first_reasoning),
             time_to_first_answer_token=optional_distribution(self.first_answer),
+            tool_calls=self.tool_calls,
+            tool_call_requests=None if self.tool_calls is None else self.tool_call_requests,
             errors=[
                 ErrorGroup(kind=kind, status_code=status_code, count=tally.count, example=tally.example)
                 for (kind, status_code), tally in sorted(

@@ -192,6 +192,12 @@ class BenchmarkMetrics(_Model):
         default=None,
         description="First answer token - dispatch, over requests that streamed reasoning (null: none did).",
     )
+    tool_calls: int | None = Field(
+        default=None, ge=0, description="Tool calls made by successful requests (null: no request made any)."
+    )
+    tool_call_requests: int | None = Field(
+        default=None, ge=0, description="Successful requests that made at least one tool call (null: none did)."
+    )
     errors: list[ErrorGroup] = Field(default_factory=list, description="Errors by kind and status code.")
     slo: SloSummary | None = Field(default=None, description="SLO attainment and goodput (null without --slo).")
     load: LoadSummary | None = Field(default=None, description="Sustainability of a rate stage (null otherwise).")

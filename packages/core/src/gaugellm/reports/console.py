@@ -196,6 +196,7 @@ def render_console(report: RunReport, console: Console) -> None:
     console.print(table)
     _slo_table(report, console)
     _reasoning_table(report, console)
+    _tool_call_table(report, console)
     _cost_table(report, console)
     if report.capacity is not None:
         _capacity(report.capacity, console)
@@ -295,6 +296,24 @@ def _reasoning_table(report: RunReport, console: Console) -> None:
         )
     table.caption = "TTFRT / TTFAT: time to first reasoning / answer token, ms"
     table.caption_justify = "left"
+    console.print(table)
+
+
+def _tool_call_table(report: RunReport, console: Console) -> None:
+    """How many tool calls the answers made: only when a benchmark's requests made any."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    shown = [benchmark for benchmark in report.benchmarks if benchmark.metrics.tool_calls is not None]
+    if not shown:
+        return
+    table = Table(title="Tool calls", title_justify="left")
+    table.add_column("benchmark")
+    table.add_column("tool calls", justify="right")
+    table.add_column("requests with tool calls", justify="right")
+    for benchmark in shown:
+        metrics = benchmark.metrics
+        table.add_row(escape(benchmark.name), str(metrics.tool_calls), str(metrics.tool_call_requests))
     console.print(table)
 
 

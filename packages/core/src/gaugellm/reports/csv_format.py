@@ -161,6 +161,8 @@ _REQUEST_TYPE_COLUMNS: list[tuple[str, Getter]] = [
     ("answer_tokens", lambda b: b.metrics.tokens.answer_tokens),
     ("cached_prompt_tokens", lambda b: b.metrics.tokens.cached_prompt_tokens),
     ("prompt_tokens_per_s", lambda b: b.metrics.prompt_tokens_per_s),
+    ("tool_calls", lambda b: b.metrics.tool_calls),
+    ("tool_call_requests", lambda b: b.metrics.tool_call_requests),
 ] + [
     (f"{distribution}_{statistic}_ms", _optional_statistic(distribution, statistic))
     for distribution in OPTIONAL_DISTRIBUTION_COLUMNS

@@ -403,6 +403,11 @@ def _benchmark_section(benchmark: BenchmarkReport) -> str:
         f"{'' if benchmark.incomplete or not benchmark.stop_reason else ' (' + benchmark.stop_reason + ')'} · "
         f"{tokens.prompt_tokens} prompt + {tokens.output_tokens} output tokens (output counted by {sources})"
         f"{token_details(tokens)}"
+        + (
+            ""
+            if metrics.tool_calls is None
+            else f" · {metrics.tool_calls} tool calls in {metrics.tool_call_requests} requests"
+        )
     )
     return (
         f"<h2>{escape(benchmark.name)}</h2><p class='meta'>{escape(facts)}</p>"
