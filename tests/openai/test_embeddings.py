@@ -27,7 +27,7 @@ async def test_the_request_on_the_wire(harness: Harness, scripted: type[Scripted
     answer = {"object": "list", "data": [{"embedding": [0.5]}] * 3, "usage": {"prompt_tokens": 6}}
     async with scripted([json.dumps(answer).encode()], content_type=b"application/json") as server:
         backend = await harness.backend(
-            server.url, validate=False, model="m", request_format="embeddings", embedding_batch_size=3,
+            server.url, validate=False, model="m", request_format="embeddings", batch_size=3,
             max_tokens=9, ignore_eos=True, http_client=http_client,
         )  # fmt: skip
         response = await harness.run(backend, GenerationRequest("e", prompt="Hello"))
@@ -40,8 +40,8 @@ async def test_the_request_on_the_wire(harness: Harness, scripted: type[Scripted
 
 @pytest.mark.parametrize("batch", [1, 4])
 async def test_the_simulated_server_answers_embeddings(harness: Harness, start_server: StartServer, batch: int) -> None:
-    server = start_server(embedding_ms=30, embedding_dim=16)
-    backend = await harness.backend(server.url, request_format="embeddings", embedding_batch_size=batch)
+    server = start_server(pooling_ms=30, embedding_dim=16)
+    backend = await harness.backend(server.url, request_format="embeddings", batch_size=batch)
     response = await harness.run(backend, GenerationRequest("e", prompt="twelve characters long!!"))
     assert response.ok, response.error
     assert response.chunk_times_ns == []
@@ -64,7 +64,7 @@ async def test_chat_messages_are_flattened_into_the_input(harness: Harness, star
     ("answer", "kind", "words"),
     [
         (b"<html>", ErrorKind.PROTOCOL, "not JSON"),
-        (b'{"data": [{"embedding": [1.0]}]}', ErrorKind.PROTOCOL, "1 embeddings answered for 2 inputs"),
+        (b'{"data": [{"embedding": [1.0]}]}', ErrorKind.PROTOCOL, "1 embeddings results answered for 2 inputs"),
         (b'{"data": [{"embedding": []}, {"index": 1}]}', ErrorKind.PROTOCOL, "without an 'embedding'"),
         (b'{"error": {"message": "too long"}}', ErrorKind.BACKEND, "too long"),
         (b'{"object": "list"}', ErrorKind.PROTOCOL, "no 'data'"),
@@ -75,7 +75,7 @@ async def test_broken_answers_become_error_records(
 ) -> None:
     async with scripted([answer], content_type=b"application/json") as server:
         backend = await harness.backend(
-            server.url, validate=False, model="m", request_format="embeddings", embedding_batch_size=2
+            server.url, validate=False, model="m", request_format="embeddings", batch_size=2
         )
         response = await harness.run(backend)
     assert response.error is not None
@@ -94,8 +94,8 @@ async def test_the_simulated_server_refuses_a_bad_input(harness: Harness, start_
 async def test_an_embedding_run_reports_only_what_applies(
     harness: Harness, start_server: StartServer, tmp_path: Path
 ) -> None:
-    server = start_server(embedding_ms=2)
-    backend = await harness.backend(server.url, request_format="embeddings", embedding_batch_size=2)
+    server = start_server(pooling_ms=2)
+    backend = await harness.backend(server.url, request_format="embeddings", batch_size=2)
     accumulator = BenchmarkAccumulator()
     for number in range(5):
         response = await harness.run(backend, GenerationRequest(str(number), prompt="x" * 40))

@@ -55,10 +55,10 @@ def test_responses_with_a_reasoning_model_from_the_command_line(tmp_path: Path) 
 
 
 def test_embeddings_from_a_config_file(tmp_path: Path) -> None:
-    with mock_server(MockServerConfig(embedding_ms=1), in_process=True) as server:
+    with mock_server(MockServerConfig(pooling_ms=1), in_process=True) as server:
         config: dict[str, Any] = {
             "backend": {"type": "openai_http", "target": server.url, "request_format": "embeddings",
-                        "embedding_batch_size": 4},
+                        "batch_size": 4},
         }  # fmt: skip
         path = tmp_path / "run.json"
         path.write_text(json.dumps(config))
@@ -78,7 +78,7 @@ def test_embeddings_from_a_config_file(tmp_path: Path) -> None:
     ("kwargs", "words"),
     [
         ({"request_format": "images"}, "request_format"),
-        ({"request_format": "embeddings", "embedding_batch_size": 0}, "embedding_batch_size"),
+        ({"request_format": "embeddings", "batch_size": 0}, "batch_size"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(kwargs: dict[str, Any], words: str) -> None:

@@ -18,6 +18,7 @@ from gaugellm import BackendArgs
 
 __all__ = [
     "API_KEY_ENV",
+    "POOLING_KINDS",
     "ApiKind",
     "DEFAULT_ROUTES",
     "OpenAIHTTPBackendArgs",
@@ -29,16 +30,23 @@ __all__ = [
 API_KEY_ENV = "OPENAI_API_KEY"
 
 #: Which endpoint a request goes to: chat messages, a plain prompt, or the Responses API's input items.
-RequestFormat = Literal["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/embeddings"]
+RequestFormat = Literal[
+    "/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/embeddings", "/v1/rerank", "/v1/score"
+]
 
 #: The protocol family of a request format: which body is built and how the answer is read.
-ApiKind = Literal["chat", "completions", "responses", "embeddings"]
+ApiKind = Literal["chat", "completions", "responses", "embeddings", "rerank", "score"]
+
+#: The request kinds that generate nothing: one whole answer, never streamed.
+POOLING_KINDS: tuple[ApiKind, ...] = ("embeddings", "rerank", "score")
 
 _KINDS: dict[str, ApiKind] = {
     "/v1/chat/completions": "chat",
     "/v1/completions": "completions",
     "/v1/responses": "responses",
     "/v1/embeddings": "embeddings",
+    "/v1/rerank": "rerank",
+    "/v1/score": "score",
 }
 
 _FORMAT_ALIASES: dict[str, str] = {
@@ -50,6 +58,8 @@ _FORMAT_ALIASES: dict[str, str] = {
     "text_completions": "/v1/completions",
     "responses": "/v1/responses",
     "embeddings": "/v1/embeddings",
+    "rerank": "/v1/rerank",
+    "score": "/v1/score",
 }
 
 #: Logical route name -> default path (relative to the target, which has any trailing ``/v1`` removed).
@@ -58,6 +68,8 @@ DEFAULT_ROUTES: dict[str, str] = {
     "completions": "/v1/completions",
     "responses": "/v1/responses",
     "embeddings": "/v1/embeddings",
+    "rerank": "/v1/rerank",
+    "score": "/v1/score",
     "models": "/v1/models",
     "health": "/health",
 }
@@ -93,8 +105,9 @@ class OpenAIHTTPBackendArgs(BackendArgs):
         description=(
             "Endpoint requests go to: '/v1/chat/completions' (chat messages; a plain prompt becomes one user "
             "message), '/v1/completions' (a plain prompt; chat messages are flattened to 'role: content' lines) "
-            "'/v1/responses' (the Responses API: messages or the prompt become its input) or '/v1/embeddings' "
-            "(never streamed; see embedding_batch_size). Aliases: chat, completions, responses, embeddings."
+            "'/v1/responses' (the Responses API: messages or the prompt become its input), or, never streamed, "
+            "'/v1/embeddings', '/v1/rerank' or '/v1/score' (see batch_size). Aliases: chat, completions, "
+            "responses, embeddings, rerank, score."
         ),
     )
     api_key: SecretStr | None = Field(
@@ -113,7 +126,8 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     api_routes: dict[str, str] = Field(
         default_factory=dict,
         description=(
-            "Override request paths by name: chat_completions, completions, responses, embeddings, models, health "
+            "Override request paths by name: chat_completions, completions, responses, embeddings, rerank, score, "
+            "models, health "
             '(e.g. {"health": "/ping"}); a path may carry a query string.'
         ),
     )
@@ -170,12 +184,12 @@ class OpenAIHTTPBackendArgs(BackendArgs):
         default_factory=dict,
         description='JSON merged into every request body (e.g. {"temperature": 0}); request params override it.',
     )
-    embedding_batch_size: int = Field(
+    batch_size: int = Field(
         default=1,
         ge=1,
         description=(
-            "With /v1/embeddings: inputs per request (the request's prompt, or its messages flattened, repeated "
-            "this many times in 'input')."
+            "Inputs per request where a request holds several: /v1/embeddings inputs, /v1/rerank documents, "
+            "/v1/score text_2 items (the request's prompt, or its messages flattened, repeated this many times)."
         ),
     )
     max_connections: int | None = Field(

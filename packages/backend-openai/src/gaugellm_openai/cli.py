@@ -66,7 +66,11 @@ __all__ = ["mock_server"]
 @click.option("--tool-calls", is_flag=True, help="Answer requests that offer tools with a call of the first one.")
 @click.option("--embedding-dim", default=8, show_default=True, type=int, help="Length of every embedding vector.")
 @click.option(
-    "--embedding-ms", default=0.0, show_default=True, type=float, help="Time to answer an embeddings request."
+    "--pooling-ms",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Time to answer an embeddings, rerank or score request.",
 )
 @click.option("--cpus", default="", help="Pin the server to these cores, e.g. '1' or '0,1'.")
 def mock_server(
@@ -95,7 +99,7 @@ def mock_server(
     cached_tokens: int,
     tool_calls: bool,
     embedding_dim: int,
-    embedding_ms: float,
+    pooling_ms: float,
     cpus: str,
 ) -> None:
     """Run a simulated OpenAI-compatible server (chat and text completions, responses, embeddings, /v1/models).
@@ -135,7 +139,7 @@ def mock_server(
             cached_tokens=cached_tokens,
             tool_calls=tool_calls,
             embedding_dim=embedding_dim,
-            embedding_ms=embedding_ms,
+            pooling_ms=pooling_ms,
         )
         pinned = {int(cpu) for cpu in cpus.split(",") if cpu.strip()}
     except ValidationError as exc:

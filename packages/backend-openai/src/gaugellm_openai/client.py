@@ -28,11 +28,11 @@ from pydantic import SecretStr
 from gaugellm import ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm.errors import BackendUnavailableError
 from gaugellm_openai import __version__
-from gaugellm_openai.args import OpenAIHTTPBackendArgs
-from gaugellm_openai.embeddings import record_embeddings
+from gaugellm_openai.args import POOLING_KINDS, OpenAIHTTPBackendArgs
 from gaugellm_openai.h1 import H1Client, H1Origin, HTTPFailure, Reply
 from gaugellm_openai.payloads import build_body, encode_body
 from gaugellm_openai.pool import ShardedTransport
+from gaugellm_openai.pooling import record_pooling
 from gaugellm_openai.redact import Redactor
 from gaugellm_openai.responses_api import ResponsesConsumer, record_response
 from gaugellm_openai.sse import SSEDecoder
@@ -283,7 +283,7 @@ def describe_status(status_code: int, reason: str, location: str | None, body: b
 
 
 def _inputs(value: Any) -> int:
-    """How many inputs an embeddings ``input`` holds: a list of texts or of token-id lists, else one."""
+    """How many inputs ``input`` (``documents``, ``text_2``) holds: a list of texts or token-id lists, else one."""
     if isinstance(value, list) and value and all(isinstance(item, str | list) for item in value):
         return len(value)
     return 1
@@ -306,7 +306,7 @@ class OpenAIClient:
         self._path = httpx.URL(args.base_url + args.route(args.route_name))
         self._chat = args.is_chat
         self._responses = args.api_kind == "responses"
-        self._embeddings = args.api_kind == "embeddings"
+        self._pooling = args.api_kind if args.api_kind in POOLING_KINDS else None
         # streamed requests take the lean HTTP/1.1 client where nothing needs httpx (see fast_path_reason)
         self._h1: H1Client | None = None
         self._h1_head = b""
@@ -341,9 +341,8 @@ class OpenAIClient:
             if response.dispatched_ns is None:
                 response.mark_dispatched()
             if not stream:
-                await self._resolve_whole(
-                    request, response, content, {"trace": _DispatchStamp(response)}, _inputs(body.get("input"))
-                )
+                inputs = _inputs(body.get({"rerank": "documents", "score": "text_2"}.get(self._args.api_kind, "input")))
+                await self._resolve_whole(request, response, content, {"trace": _DispatchStamp(response)}, inputs)
                 return
             if self._h1 is not None:
                 reply = await self._stream_h1(content, consumer, response)
@@ -440,8 +439,8 @@ class OpenAIClient:
         if http_response.status_code >= 300:
             await self._fail_status(http_response, response)
             return
-        if self._embeddings:
-            record_embeddings(response, request, http_response.content, inputs=inputs, at_ns=at_ns)
+        if self._pooling is not None:
+            record_pooling(self._pooling, response, request, http_response.content, inputs=inputs, at_ns=at_ns)
             return
         if self._responses:
             finish_reason = record_response(response, request, http_response.content, at_ns=at_ns)

@@ -8,7 +8,8 @@ The Responses API names things differently: the prompt or the messages go in ``i
 ``{"role", "content"}`` message items), the budget is ``max_output_tokens``, and usage always arrives with the
 ``response.completed`` event, so no ``stream_options`` are sent.
 
-An embeddings request only has ``input`` (and ``encoding_format``): it is never streamed and generates nothing.
+Embeddings, rerank and score requests (:func:`pooling_body`) are never streamed and generate nothing: they carry only
+their inputs.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import json
 from typing import Any
 
 from gaugellm import GenerationRequest
-from gaugellm_openai.args import OpenAIHTTPBackendArgs
+from gaugellm_openai.args import POOLING_KINDS, OpenAIHTTPBackendArgs
 
-__all__ = ["build_body", "embeddings_body", "encode_body", "flatten_messages", "request_messages", "responses_tool"]
+__all__ = ["build_body", "encode_body", "flatten_messages", "pooling_body", "request_messages", "responses_tool"]
 
 
 def flatten_messages(messages: list[dict[str, Any]]) -> str:
@@ -52,8 +53,8 @@ def build_body(
     if model is not None:
         body["model"] = model
     kind = args.api_kind
-    if kind == "embeddings":
-        return embeddings_body(body, args, request)
+    if kind in POOLING_KINDS:
+        return pooling_body(body, args, request)
     if kind == "chat":
         body["messages"] = request_messages(request)
     elif kind == "responses":
@@ -92,14 +93,24 @@ def responses_tool(tool: Any) -> Any:
     return tool
 
 
-def embeddings_body(body: dict[str, Any], args: OpenAIHTTPBackendArgs, request: GenerationRequest) -> dict[str, Any]:
-    """An embeddings request: the prompt ``embedding_batch_size`` times in ``input``; nothing about generation."""
+def pooling_body(body: dict[str, Any], args: OpenAIHTTPBackendArgs, request: GenerationRequest) -> dict[str, Any]:
+    """A request that generates nothing, with ``batch_size`` copies of the prompt where it takes several inputs:
+    embeddings ``input``; rerank a ``query`` and ``documents``; score ``text_1`` against ``text_2`` (vLLM's shapes)."""
     text = request.prompt if request.prompt is not None else flatten_messages(request.messages or [])
-    body["input"] = [text] * args.embedding_batch_size
-    body.setdefault("encoding_format", "float")
+    batch = [text] * args.batch_size
+    kind = args.api_kind
+    if kind == "embeddings":
+        body["input"] = batch
+        body.setdefault("encoding_format", "float")
+    elif kind == "rerank":
+        body["query"] = text
+        body["documents"] = batch
+    else:
+        body["text_1"] = text
+        body["text_2"] = batch
     if request.params:
         body.update(request.params)
-    body.pop("tools", None)  # a data set's tools mean nothing to an embedding model
+    body.pop("tools", None)  # a data set's tools mean nothing to a pooling model
     return body
 
 

@@ -75,8 +75,10 @@ class MockServerConfig(BaseModel):
         description="Answer a chat or responses request that offers tools with a call of its first function.",
     )
     embedding_dim: int = Field(default=8, ge=1, le=65536, description="Length of every embedding vector answered.")
-    embedding_ms: float = Field(
-        default=0.0, ge=0, description="Time to answer an embeddings request, from its arrival (or admission)."
+    pooling_ms: float = Field(
+        default=0.0,
+        ge=0,
+        description="Time to answer an embeddings, rerank or score request, from its arrival (or admission).",
     )
     itl_growth_ms: float = Field(
         default=0.0, ge=0, description="Extra time between tokens per other stream being served (batch-size effect)."
@@ -113,7 +115,7 @@ class MockServerConfig(BaseModel):
             self.ttft_ms > 0
             or self.itl_ms > 0
             or self.itl_growth_ms > 0
-            or self.embedding_ms > 0
+            or self.pooling_ms > 0
             or (self.stall_rate > 0 and self.stall_ms > 0)
         )
 

@@ -26,6 +26,7 @@ from gaugellm_openai.mock.content import (
 )
 from gaugellm_openai.mock.jobs import GrowingStreamJob, StreamJob
 from gaugellm_openai.mock.pacing import Pacer
+from gaugellm_openai.mock.pooling import PoolingInputs, parse_rerank, parse_score, rerank_body, score_body
 from gaugellm_openai.mock.responses import ResponsesRenderer
 from gaugellm_openai.mock.serving import ServingModel
 from gaugellm_openai.mock.tools import (
@@ -43,8 +44,18 @@ _MAX_HEAD = 65_536
 _CHAT = b"/v1/chat/completions"
 _COMPLETIONS = b"/v1/completions"
 _RESPONSES = b"/v1/responses"
-_EMBEDDINGS = b"/v1/embeddings"
-_KINDS = {_CHAT: "chat", _COMPLETIONS: "completions", _RESPONSES: "responses", _EMBEDDINGS: "embeddings"}
+_KINDS = {
+    _CHAT: "chat",
+    _COMPLETIONS: "completions",
+    _RESPONSES: "responses",
+    b"/v1/embeddings": "embeddings",
+    b"/v1/rerank": "rerank",
+    b"/rerank": "rerank",
+    b"/v2/rerank": "rerank",
+    b"/v1/score": "score",
+    b"/score": "score",
+}
+_POOLING = ("embeddings", "rerank", "score")
 
 
 class ServerState:
@@ -57,7 +68,7 @@ class ServerState:
     def __init__(self, config: MockServerConfig, loop: asyncio.AbstractEventLoop) -> None:
         self.config = config
         self.loop = loop
-        created = int(time.time())
+        created = self.created = int(time.time())
         self.renderer = Renderer(config, created=created)
         self.responses = ResponsesRenderer(config, created=created)
         self.pacer = Pacer(loop)
@@ -230,8 +241,8 @@ class MockHTTPProtocol(asyncio.Protocol):
                 self._reply(405, error_body(405, "use POST"), keep_alive=keep_alive)
                 return
             state.stats["requests"] += 1
-            if kind == "embeddings":
-                self._embed(body, keep_alive)
+            if kind in _POOLING:
+                self._pool(kind, body, keep_alive)
             else:
                 self._generate(kind, body, keep_alive)
         elif path == b"/health":
@@ -413,8 +424,8 @@ class MockHTTPProtocol(asyncio.Protocol):
         self.write(stream_head(keep_alive))
         self._serve(state.job_class(self, parts, tail, t0, b"%016x" % number, None), start)
 
-    def _embed(self, body: bytes, keep_alive: bool) -> None:
-        """An embeddings request: one vector per input, answered whole after ``embedding_ms``."""
+    def _pool(self, kind: str, body: bytes, keep_alive: bool) -> None:
+        """A request that generates nothing (embeddings, rerank, score): answered whole after ``pooling_ms``."""
         start = self.state.loop.time()
         state = self.state
         config = state.config
@@ -423,31 +434,53 @@ class MockHTTPProtocol(asyncio.Protocol):
         except ValueError:
             self._bad_request("the body is not valid JSON", keep_alive)
             return
-        inputs = payload.get("input") if isinstance(payload, dict) else None
-        model = payload.get("model") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict):
+            self._bad_request("the body must be a JSON object", keep_alive)
+            return
+        model = payload.get("model")
         if model is not None and model != config.model:
             self._bad_request(f"The model `{model}` does not exist.", keep_alive, status=404)
             return
-        texts = embedding_inputs(inputs)
-        if texts is None:
-            self._bad_request("'input' must be a string, a list of strings or a list of token lists", keep_alive)
+        parsed = self._pooling_inputs(kind, payload)
+        if isinstance(parsed, str):
+            self._bad_request(parsed, keep_alive)
             return
+        count, prompt_tokens, top_n = parsed
         if state.draw(config.error_rate):
             state.stats["errors_injected"] += 1
             message = f"mock server: injected error {config.error_status}"
             self._reply(config.error_status, error_body(config.error_status, message), keep_alive=keep_alive)
             return
-        prompt_tokens = sum(len(text) if isinstance(text, list) else estimate_text_tokens(text) for text in texts)
         usage = prompt_tokens if config.usage else None
-        whole = json_response(200, state.renderer.embeddings_body(len(texts), usage), keep_alive)
-        if config.embedding_ms <= 0 and state.serving is None:
+        number = next(state.numbers)
+        if kind == "embeddings":
+            content = state.renderer.embeddings_body(count, usage)
+        elif kind == "rerank":
+            content = rerank_body(config.model, count, top_n, usage, number)
+        else:
+            content = score_body(config.model, count, usage, number, state.created)
+        whole = json_response(200, content, keep_alive)
+        if config.pooling_ms <= 0 and state.serving is None:
             self.write(whole)
             state.stats["completed"] += 1
             if not keep_alive and self.transport is not None:
                 self.transport.close()
             return
-        lead_s = config.embedding_ms / 1000
+        lead_s = config.pooling_ms / 1000
         self._serve(state.job_class(self, [(0, whole)], b"", start + lead_s, b"", None, lead_s), start)
+
+    @staticmethod
+    def _pooling_inputs(kind: str, payload: dict[str, Any]) -> PoolingInputs | str:
+        """What a pooling request asks for (items, prompt tokens, top_n), or why it is refused."""
+        if kind == "rerank":
+            return parse_rerank(payload)
+        if kind == "score":
+            return parse_score(payload)
+        texts = embedding_inputs(payload.get("input"))
+        if texts is None:
+            return "'input' must be a string, a list of strings or a list of token lists"
+        tokens = sum(len(text) if isinstance(text, list) else estimate_text_tokens(text) for text in texts)
+        return len(texts), tokens, None
 
     def _serve(self, job: StreamJob, arrival: float) -> None:
         """Start the job now, or hand it to the serving model, which starts it when a slot is free."""
