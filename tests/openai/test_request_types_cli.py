@@ -71,6 +71,7 @@ def test_embeddings_from_a_config_file(tmp_path: Path) -> None:
     assert metrics.output_tokens_per_s is None
     assert metrics.prompt_tokens_per_s is not None
     assert report.token_counting["output"] == "none"
+    assert (report.backend["batch_size"], report.backend["stream"]) == (4, False)
     assert "TTFT" not in result.stdout
 
 
