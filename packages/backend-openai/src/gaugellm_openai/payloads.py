@@ -20,7 +20,15 @@ from typing import Any
 from gaugellm import GenerationRequest
 from gaugellm_openai.args import POOLING_KINDS, OpenAIHTTPBackendArgs
 
-__all__ = ["build_body", "encode_body", "flatten_messages", "pooling_body", "request_messages", "responses_tool"]
+__all__ = [
+    "build_body",
+    "encode_body",
+    "flatten_messages",
+    "pooling_body",
+    "request_messages",
+    "responses_input",
+    "responses_tool",
+]
 
 
 def flatten_messages(messages: list[dict[str, Any]]) -> str:
@@ -58,7 +66,7 @@ def build_body(
     if kind == "chat":
         body["messages"] = request_messages(request)
     elif kind == "responses":
-        body["input"] = request.messages if request.messages is not None else request.prompt or ""
+        body["input"] = responses_input(request.messages) if request.messages is not None else request.prompt or ""
     else:
         body["prompt"] = request.prompt if request.prompt is not None else flatten_messages(request.messages or [])
     max_tokens = request.max_tokens if request.max_tokens is not None else args.max_tokens
@@ -83,6 +91,34 @@ def build_body(
     if kind == "responses" and isinstance(body.get("tools"), list):
         body["tools"] = [responses_tool(tool) for tool in body["tools"]]
     return body
+
+
+def responses_input(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chat messages as Responses API input items: multi-part content (text and images) in that API's part types."""
+    if all(isinstance(message.get("content"), str) for message in messages):
+        return messages  # the common case: plain-text messages are valid input items as they are
+    return [
+        {**message, "content": [_input_part(part) for part in message["content"]]}
+        if isinstance(message.get("content"), list)
+        else message
+        for message in messages
+    ]
+
+
+def _input_part(part: Any) -> Any:
+    """A chat content part (``text``, ``image_url``) as a Responses API one (``input_text``, ``input_image``)."""
+    if not isinstance(part, dict):
+        return part
+    if part.get("type") == "text":
+        return {"type": "input_text", "text": part.get("text", "")}
+    if part.get("type") == "image_url":
+        image = part.get("image_url")
+        url = image.get("url") if isinstance(image, dict) else image
+        converted: dict[str, Any] = {"type": "input_image", "image_url": url}
+        if isinstance(image, dict) and image.get("detail"):
+            converted["detail"] = image["detail"]
+        return converted
+    return part
 
 
 def responses_tool(tool: Any) -> Any:

@@ -4,7 +4,7 @@ Two kinds of spec come out of it:
 
 * :class:`SyntheticSpec`: generated prompts with target token counts, e.g.
   ``prompt_tokens=256,prompt_tokens_stdev=32,prompt_tokens_min=64,output_tokens=128,samples=1000`` (``tools=N``
-  adds N synthetic function tools to every request);
+  adds N synthetic function tools to every request, ``images=N,image_size=WxH`` N images to every prompt);
 * :class:`FileSpec`: requests read from a file, given as a bare path (``data.jsonl``) or with options
   (``path=data.jsonl,output_tokens=128``).
 
@@ -57,6 +57,8 @@ _SYNTHETIC_KEYS = (
     *_COMMON_KEYS,
     "prefix_tokens",
     "tools",
+    "images",
+    "image_size",
 )
 _FILE_KEYS = ("path", *("output_tokens" + suffix for suffix in _LENGTH_SUFFIXES), *_COMMON_KEYS)
 _DISTRIBUTIONS = ("fixed", "uniform", "choice", "normal", "lognormal")
@@ -77,6 +79,8 @@ class SyntheticSpec:
     chat: bool | None = None
     prefix_tokens: int = 0
     tools: int = 0
+    images: int = 0
+    image_size: tuple[int, int] = (512, 512)
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,11 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
                 "prompt_tokens counts the whole prompt, shared prefix included"
             )
     samples = _optional_int(pairs, "samples", minimum=1)
+    images = _optional_int(pairs, "images", minimum=0) or 0
+    if images and _optional_bool(pairs, "chat") is False:
+        raise DataError("--data: images go in chat messages; remove chat=false (or images)")
+    if pairs.get("image_size") is not None and not images:
+        raise DataError("--data: image_size needs images=N (how many images each prompt carries)")
     return SyntheticSpec(
         prompt_tokens=prompt,
         output_tokens=output,
@@ -200,7 +209,26 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
         chat=_optional_bool(pairs, "chat"),
         prefix_tokens=prefix,
         tools=_optional_int(pairs, "tools", minimum=0) or 0,
+        images=images,
+        image_size=_image_size(pairs.get("image_size")),
     )
+
+
+_SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+_LARGEST_SIDE = 8192
+
+
+def _image_size(raw: Any) -> tuple[int, int]:
+    """``image_size=WIDTHxHEIGHT`` (e.g. ``1024x768``); the default is 512x512."""
+    if raw is None:
+        return (512, 512)
+    match = _SIZE.match(str(raw))
+    if match is None:
+        raise DataError(f"--data: image_size must be WIDTHxHEIGHT, e.g. 1024x768; got {raw!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (1 <= width <= _LARGEST_SIDE and 1 <= height <= _LARGEST_SIDE):
+        raise DataError(f"--data: image_size sides must be between 1 and {_LARGEST_SIDE} pixels; got {raw!r}")
+    return width, height
 
 
 def _distribution(pairs: Mapping[str, Any], field: str, default: int | None) -> TokenDistribution | None:

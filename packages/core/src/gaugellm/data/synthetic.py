@@ -7,6 +7,7 @@ from typing import Any
 from gaugellm.backend.schemas import GenerationRequest
 from gaugellm.data.dataset import Dataset
 from gaugellm.data.fitting import fit_estimate, fit_tokenizer
+from gaugellm.data.images import synthetic_images
 from gaugellm.data.rng import RequestRandom
 from gaugellm.data.spec import SyntheticSpec
 from gaugellm.data.text import WordStream
@@ -56,7 +57,7 @@ class SyntheticDataset(Dataset):
         super().__init__(counter)
         self.spec = spec
         self.seed = seed
-        self.chat = chat
+        self.chat = chat or spec.images > 0  # images travel in chat messages only
         self._source = source
         self._prefix = self._fit("", WordStream(RequestRandom(seed, 0, "prefix")), spec.prefix_tokens)
         self._tools = synthetic_tools(spec.tools)
@@ -79,9 +80,13 @@ class SyntheticDataset(Dataset):
         request_id = f"synthetic-{index}"
         params: dict[str, Any] = {"tools": self._tools} if self._tools else {}
         if self.chat:
+            content: str | list[dict[str, Any]] = text
+            if self.spec.images:
+                images = synthetic_images(self.seed, index, self.spec.images, self.spec.image_size)
+                content = [{"type": "text", "text": text}, *images]
             return GenerationRequest(
                 request_id=request_id,
-                messages=[{"role": "user", "content": text}],
+                messages=[{"role": "user", "content": content}],
                 max_tokens=output_tokens,
                 prompt_tokens=prompt_tokens,
                 params=params,
@@ -110,5 +115,7 @@ class SyntheticDataset(Dataset):
             "output_tokens": spec.output_tokens.describe(),
             "prefix_tokens": spec.prefix_tokens,
             "tools": spec.tools,
+            "images": spec.images,
+            "image_size": "x".join(map(str, spec.image_size)) if spec.images else None,
             **self.token_counter.describe(),
         }
