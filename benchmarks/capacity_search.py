@@ -62,8 +62,8 @@ def search(name: str, server: dict[str, Any], slo: str, probe_seconds: float) ->
         f"status {capacity['status']}); error {error:+.2%}; {probes} probes; {result.wall_s:.0f} s wall"
     )
     for probe in capacity["probes"]:
-        name, verdict_text, decided = probe["benchmark"], probe["verdict"], probe["decided_by"]
-        print(f"    {name:>14}  {verdict_text:>8}  {decided:>14}  {probe['duration_s']:.1f} s")
+        stage, verdict_text, decided = probe["benchmark"], probe["verdict"], probe["decided_by"]
+        print(f"    {stage:>14}  {verdict_text:>8}  {decided:>14}  {probe['duration_s']:.1f} s")
     ok = abs(error) <= MAX_ERROR and probes <= MAX_PROBES and result.wall_s <= MAX_WALL_S
     verdict(ok, f"{name}: within {MAX_ERROR:.0%}, at most {MAX_PROBES} probes, under {MAX_WALL_S:.0f} s")
     return ok

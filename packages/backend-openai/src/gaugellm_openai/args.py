@@ -18,6 +18,7 @@ from gaugellm import BackendArgs
 
 __all__ = [
     "API_KEY_ENV",
+    "MAX_BATCH_SIZE",
     "POOLING_KINDS",
     "ApiKind",
     "DEFAULT_ROUTES",
@@ -28,6 +29,12 @@ __all__ = [
 
 #: The environment variable the API key defaults to, as the OpenAI SDK does.
 API_KEY_ENV = "OPENAI_API_KEY"
+
+#: The longest connect or read timeout accepted: longer is a typo, and would overflow the event loop's timers.
+MAX_TIMEOUT_S = 86_400.0
+
+#: The most inputs one request may carry (batch_size): more is a typo, and would build a body of gigabytes.
+MAX_BATCH_SIZE = 65_536
 
 #: Which endpoint a request goes to: chat messages, a plain prompt, or the Responses API's input items.
 RequestFormat = Literal[
@@ -132,11 +139,15 @@ class OpenAIHTTPBackendArgs(BackendArgs):
         ),
     )
     connect_timeout: float = Field(
-        default=10.0, gt=0, description="Seconds to wait for a TCP/TLS connection before the request fails."
+        default=10.0,
+        gt=0,
+        le=MAX_TIMEOUT_S,
+        description="Seconds to wait for a TCP/TLS connection before the request fails.",
     )
     read_timeout: float | None = Field(
         default=600.0,
         gt=0,
+        le=MAX_TIMEOUT_S,
         description="Seconds to wait for the next bytes of a response (not the whole response); null: no limit.",
     )
     http2: bool = Field(
@@ -187,6 +198,7 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     batch_size: int = Field(
         default=1,
         ge=1,
+        le=MAX_BATCH_SIZE,
         description=(
             "Inputs per request where a request holds several: /v1/embeddings inputs, /v1/rerank documents, "
             "/v1/score text_2 items (the request's prompt, or its messages flattened, repeated this many times)."
@@ -210,6 +222,17 @@ class OpenAIHTTPBackendArgs(BackendArgs):
             raise ValueError("target must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8000")
         if parts.username or parts.password:
             raise ValueError("target must not carry credentials (user:password@); use api_key or headers instead")
+        if parts.query or parts.fragment:
+            # routes are appended to the target, so a query there would end up in the middle of every URL; and it
+            # often holds a key (?api_key=...), which a URL would then print wherever it goes
+            raise ValueError(
+                "target must not carry a query string or fragment; give a key as api_key or in headers, and other "
+                "query parameters with the paths in api_routes"
+            )
+        try:
+            parts.port  # noqa: B018 - parsing the port is the check: out of range raises ValueError
+        except ValueError:
+            raise ValueError("target has an invalid port; ports go from 1 to 65535") from None
         return value
 
     @field_validator("request_format", mode="before")

@@ -26,6 +26,7 @@ import httpx
 from pydantic import SecretStr
 
 from gaugellm import ErrorKind, GenerationRequest, GenerationResponse
+from gaugellm.causes import describe_exception
 from gaugellm.errors import BackendUnavailableError
 from gaugellm_openai import __version__
 from gaugellm_openai.args import POOLING_KINDS, OpenAIHTTPBackendArgs
@@ -44,6 +45,8 @@ _ERROR_BODY_LIMIT = 16_384  # bytes of an error body worth reading: enough for a
 _MESSAGE_LIMIT = 500
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an HTTP header name
 _HTTP2_FIX = "pip install 'gaugellm-backend-openai[http2]'"
+#: How long a readiness check (GET /health, /v1/models) waits for the server's answer, at most.
+PROBE_READ_TIMEOUT_S = 30.0
 _KEEPALIVE_EXPIRY_S = (
     4.0  # below uvicorn's (vLLM's) 5 s keep-alive, so that a pooled connection is not reused as it closes
 )
@@ -389,7 +392,7 @@ class OpenAIClient:
             response.finish()
             raise
         except Exception as exc:  # a bug here must cost one request, not the worker
-            self._fail(response, ErrorKind.BACKEND, f"{type(exc).__name__}: {exc}")
+            self._fail(response, ErrorKind.BACKEND, describe_exception(exc))
 
     async def _stream_h1(
         self, content: bytes, consumer: ChunkConsumer | ResponsesConsumer, response: GenerationResponse
@@ -512,8 +515,20 @@ class OpenAIClient:
             ) from None
 
     async def _get(self, path: str) -> httpx.Response:
+        """A readiness or model-list request: its wait for an answer is bounded by PROBE_READ_TIMEOUT_S.
+
+        A server that accepts connections and never answers would otherwise hold the run's start-up for the whole
+        read timeout, which is sized for a long generation, not for a health check.
+        """
+        args = self._args
+        read = PROBE_READ_TIMEOUT_S if args.read_timeout is None else min(args.read_timeout, PROBE_READ_TIMEOUT_S)
+        timeout = httpx.Timeout(connect=args.connect_timeout, read=read, write=args.connect_timeout, pool=None)
         try:
-            return await self._http.get(path)
+            return await self._http.get(path, timeout=timeout)
+        except httpx.ReadTimeout:
+            raise BackendUnavailableError(
+                self._redact(f"{self._where(path)} accepted the connection but did not answer within {read:g} s")
+            ) from None
         except httpx.HTTPError as exc:
             _, message = classify_http_error(exc, in_body=False)
             raise BackendUnavailableError(

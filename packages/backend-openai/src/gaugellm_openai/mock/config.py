@@ -13,28 +13,43 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["MockServerConfig"]
 
+#: The longest delay the server simulates, in milliseconds: longer is a typo, and would overflow timers.
+MAX_DELAY_MS = 3_600_000.0
+#: The most tokens a response, a chunk or a fault position can name.
+MAX_TOKENS = 10_000_000
+
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
 
 class MockServerConfig(BaseModel):
     """Everything the simulated OpenAI-compatible server can be told. Defaults: a fast, faultless vLLM look-alike."""
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid")
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     host: str = Field(default="127.0.0.1", description="Address to bind (loopback by default).")
     port: int = Field(default=0, ge=0, le=65535, description="Port to bind; 0 picks a free one.")
     model: str = Field(default="gaugellm-mock", description="The one model served (listed by /v1/models).")
-    ttft_ms: float = Field(default=0.0, ge=0, description="Time to first token, from the request's arrival.")
-    itl_ms: float = Field(default=0.0, ge=0, description="Time between tokens.")
+    ttft_ms: float = Field(
+        default=0.0, ge=0, le=MAX_DELAY_MS, description="Time to first token, from the request's arrival."
+    )
+    itl_ms: float = Field(default=0.0, ge=0, le=MAX_DELAY_MS, description="Time between tokens.")
     output_tokens: str = Field(
         default="64",
         description="Tokens per response: 'N', or 'A-B' drawn uniformly per request (seeded); max_tokens caps it.",
     )
-    seed: int = Field(default=0, description="Seed of the draws (output lengths and faults): runs repeat exactly.")
+    seed: int = Field(
+        default=0,
+        ge=-(2**63),
+        le=2**63 - 1,
+        description="Seed of the draws (output lengths and faults): runs repeat exactly.",
+    )
     usage: bool = Field(default=True, description="Report usage (streams: when stream_options.include_usage asks).")
-    tokens_per_chunk: int = Field(default=1, ge=1, description="Tokens carried by each streamed chunk.")
+    tokens_per_chunk: int = Field(default=1, ge=1, le=MAX_TOKENS, description="Tokens carried by each streamed chunk.")
     keepalive_every: int = Field(
-        default=0, ge=0, description="Send a ': keep-alive' comment and a blank line before every Nth chunk (0: never)."
+        default=0,
+        ge=0,
+        le=MAX_TOKENS,
+        description="Send a ': keep-alive' comment and a blank line before every Nth chunk (0: never).",
     )
     multiline_data: bool = Field(default=False, description="Split each event's JSON over two 'data:' lines.")
     finish_chunk: Literal["last_token", "separate"] = Field(
@@ -44,13 +59,16 @@ class MockServerConfig(BaseModel):
     error_rate: float = Field(default=0.0, ge=0, le=1, description="Fraction of requests answered with an error.")
     error_status: int = Field(default=500, ge=400, le=599, description="HTTP status of injected errors.")
     stall_rate: float = Field(default=0.0, ge=0, le=1, description="Fraction of streams that stall mid-way.")
-    stall_ms: float = Field(default=0.0, ge=0, description="How long a stall lasts.")
+    stall_ms: float = Field(default=0.0, ge=0, le=MAX_DELAY_MS, description="How long a stall lasts.")
     drop_rate: float = Field(default=0.0, ge=0, le=1, description="Fraction of streams whose connection is dropped.")
     malformed_rate: float = Field(
         default=0.0, ge=0, le=1, description="Fraction of streams with a chunk that is not valid JSON."
     )
     fault_after_tokens: int | None = Field(
-        default=None, ge=0, description="Token index where stalls, drops and malformed chunks strike (default: half)."
+        default=None,
+        ge=0,
+        le=MAX_TOKENS,
+        description="Token index where stalls, drops and malformed chunks strike (default: half).",
     )
     max_streams: int | None = Field(
         default=None,
@@ -60,6 +78,7 @@ class MockServerConfig(BaseModel):
     reasoning_tokens: int = Field(
         default=0,
         ge=0,
+        le=MAX_TOKENS,
         description=(
             "The first N tokens of each answer are reasoning (chat: delta.reasoning_content; responses: "
             "response.reasoning_text.delta; completions: plain text), counted in the output and its usage."
@@ -68,6 +87,7 @@ class MockServerConfig(BaseModel):
     cached_tokens: int = Field(
         default=0,
         ge=0,
+        le=MAX_TOKENS,
         description="Prompt tokens reported as served from the prefix cache (at most the prompt; 0: not reported).",
     )
     tool_calls: bool = Field(
@@ -78,6 +98,7 @@ class MockServerConfig(BaseModel):
     pooling_ms: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_DELAY_MS,
         description="Time to answer an embeddings, rerank or score request, from its arrival (or admission).",
     )
     itl_growth_ms: float = Field(
@@ -98,8 +119,8 @@ class MockServerConfig(BaseModel):
             raise ValueError("output_tokens must be 'N' or 'A-B' (e.g. '64' or '32-128')")
         low = int(match.group(1))
         high = int(match.group(2) or low)
-        if low < 1 or high < low:
-            raise ValueError("output_tokens needs 1 <= A <= B")
+        if low < 1 or high < low or high > MAX_TOKENS:
+            raise ValueError(f"output_tokens needs 1 <= A <= B <= {MAX_TOKENS}")
         return str(low) if low == high else f"{low}-{high}"
 
     @property

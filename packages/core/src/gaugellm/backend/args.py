@@ -41,6 +41,7 @@ class BackendArgs(BaseModel):
         hide_input_in_errors=True,  # a bad value might be a secret: errors name the field, never the value
         polymorphic_serialization=True,  # a field typed BackendArgs dumps the subclass's fields
         validate_default=True,
+        allow_inf_nan=False,  # no backend means a timeout or a temperature of nan or inf: refuse it in one line
     )
 
     type: str = Field(description="The backend's name, as registered in the entry points.")

@@ -107,16 +107,32 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         if debug:
             raise
-        exc.show()
+        _show(exc.format_message(), exc.ctx.command_path if isinstance(exc, click.UsageError) and exc.ctx else None)
         code = exc.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         code = 130
     except Exception as exc:
+        from gaugellm.causes import innermost
         from gaugellm.errors import GaugeError
 
-        if debug or not isinstance(exc, GaugeError):
+        problem = innermost(exc)  # a task group's "unhandled errors" hides the real problem
+        if debug or not isinstance(problem, GaugeError):
             raise
-        click.echo(f"error: {exc}", err=True)
-        code = exc.exit_code
+        _show(str(problem))
+        code = problem.exit_code
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _show(message: str, command: str | None = None) -> None:
+    """``error: ...`` on one line of stderr, secrets masked: what every user error looks like.
+
+    A message can quote what the user typed (a URL with a key in it) or span lines (a parser's report), so it is
+    redacted and folded; a usage error points to the command's ``--help`` instead of printing the usage.
+    """
+    from gaugellm.redaction_text import redact_text
+
+    text = " ".join(redact_text(message).split())
+    if command is not None:
+        text += f" (see `{command} --help`)"
+    click.echo(f"error: {text}", err=True)

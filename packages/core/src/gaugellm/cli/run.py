@@ -16,7 +16,7 @@ import click
 
 __all__ = ["run"]
 
-_PROFILES = ("synchronous", "concurrent", "constant", "poisson", "throughput", "sweep", "capacity")
+_PROFILES = ("synchronous", "concurrent", "constant", "poisson", "throughput", "sweep", "capacity", "replay")
 
 
 def _rates(values: tuple[str, ...]) -> list[float]:
@@ -40,6 +40,8 @@ def _backend_kwargs(text: str | None) -> dict[str, Any]:
         loaded = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BackendArgsError(f"--backend-kwargs is not valid JSON: {exc.msg} at position {exc.pos}") from None
+    except RecursionError:
+        raise BackendArgsError("--backend-kwargs is nested too deeply") from None
     if not isinstance(loaded, dict):
         raise BackendArgsError('--backend-kwargs must be a JSON object, e.g. \'{"target": "http://127.0.0.1:8000"}\'')
     return loaded
@@ -126,6 +128,16 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     metavar="F",
     help="capacity: stop once the highest passing and lowest failing loads are within F of each other. [default: 0.03]",
 )
+@click.option("--trace", metavar="FILE", help="replay: the trace to replay (Mooncake, Azure, BurstGPT or gaugellm).")
+@click.option(
+    "--trace-format",
+    type=click.Choice(("mooncake", "azure", "burstgpt", "gaugellm")),
+    help="replay: the trace's format. [default: recognised from the file]",
+)
+@click.option("--speedup", metavar="X", help="replay: replay X times faster than recorded. [default: 1]")
+@click.option("--trace-start", metavar="S", help="replay: skip the trace's first S seconds. [default: 0]")
+@click.option("--trace-duration", metavar="S", help="replay: replay S seconds of the trace. [default: all]")
+@click.option("--block-tokens", metavar="N", help="replay: tokens per hash-id block (Mooncake traces). [default: 512]")
 @click.option(
     "--price-per-hour",
     metavar="P",
@@ -157,6 +169,12 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     type=click.Path(path_type=Path, dir_okay=False),
     help="A run config (JSON or YAML); command-line options override it.",
 )
+@click.option(
+    "--startup-timeout",
+    type=float,
+    metavar="S",
+    help="Seconds for the workers to start and the target to pass its readiness check. [default: 300]",
+)
 @click.option("--workers", "-w", type=int, help="Worker processes. [default: CPUs, capped by the backend and the plan]")
 @click.option("--no-records", is_flag=True, default=None, help="Leave per-request records out of the JSON report.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no tables; errors still print.")
@@ -170,6 +188,7 @@ def run(config_file: Path | None, quiet: bool, no_records: bool | None, **option
       gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p sweep -r 8 -t 30 -o sweep.html
       gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p capacity --slo 'ttft<=500ms,tpot<=50ms'
       gaugellm run --config run.yaml -p poisson -r 20 --burstiness 0.5 --ramp-up 10s -t 60
+      gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p replay --trace mooncake.jsonl --speedup 2
       gaugellm run --config run.yaml --max-seconds 10
     """
     import asyncio

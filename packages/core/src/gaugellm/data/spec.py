@@ -14,6 +14,7 @@ spec becomes a :class:`~gaugellm.errors.DataError` that names the key and says w
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import json
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gaugellm.bounds import MAX_TOKENS_PER_REQUEST, SEED_RANGE
 from gaugellm.data.distributions import (
     ChoiceDistribution,
     FixedDistribution,
@@ -59,6 +61,8 @@ _SYNTHETIC_KEYS = (
     "tools",
     "images",
     "image_size",
+    "prefix_groups",
+    "prefix_skew",
 )
 _FILE_KEYS = ("path", *("output_tokens" + suffix for suffix in _LENGTH_SUFFIXES), *_COMMON_KEYS)
 _DISTRIBUTIONS = ("fixed", "uniform", "choice", "normal", "lognormal")
@@ -81,6 +85,8 @@ class SyntheticSpec:
     tools: int = 0
     images: int = 0
     image_size: tuple[int, int] = (512, 512)
+    prefix_groups: int = 1
+    prefix_skew: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,8 @@ def parse_spec(spec: str | Mapping[str, Any] | None) -> SyntheticSpec | FileSpec
             loaded = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"--data looks like JSON but is not valid JSON: {exc.msg} at column {exc.colno}") from None
+        except RecursionError:
+            raise DataError("--data is JSON nested too deeply") from None
         if not isinstance(loaded, dict):
             raise DataError("--data as JSON must be an object of spec keys")
         return _from_mapping(_flatten(loaded))
@@ -196,7 +204,24 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
                 "prompt_tokens counts the whole prompt, shared prefix included"
             )
     samples = _optional_int(pairs, "samples", minimum=1)
+    groups = _optional_int(pairs, "prefix_groups", minimum=1) or 1
+    if groups > 1_000_000:
+        raise DataError(f"--data: prefix_groups must be at most 1000000, got {groups}")
+    raw_skew = pairs.get("prefix_skew", 0)
+    try:
+        skew = float(raw_skew) if not isinstance(raw_skew, bool) else float("nan")
+    except (TypeError, ValueError):
+        skew = float("nan")
+    if not 0.0 <= skew <= 10.0:
+        raise DataError(f"--data: prefix_skew must be between 0 (uniform) and 10 (Zipf exponent), got {raw_skew!r}")
+    if (groups > 1 or skew) and not prefix:
+        raise DataError("--data: prefix_groups and prefix_skew need prefix_tokens (the length of each group's prefix)")
     images = _optional_int(pairs, "images", minimum=0) or 0
+    if images > _MAX_IMAGES:
+        raise DataError(f"--data: images must be at most {_MAX_IMAGES} per prompt, got {images}")
+    tools = _optional_int(pairs, "tools", minimum=0) or 0
+    if tools > _MAX_TOOLS:
+        raise DataError(f"--data: tools must be at most {_MAX_TOOLS}, got {tools}")
     if images and _optional_bool(pairs, "chat") is False:
         raise DataError("--data: images go in chat messages; remove chat=false (or images)")
     if pairs.get("image_size") is not None and not images:
@@ -208,11 +233,17 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
         seed=_optional_int(pairs, "seed", minimum=None),
         chat=_optional_bool(pairs, "chat"),
         prefix_tokens=prefix,
-        tools=_optional_int(pairs, "tools", minimum=0) or 0,
+        tools=tools,
         images=images,
         image_size=_image_size(pairs.get("image_size")),
+        prefix_groups=groups,
+        prefix_skew=skew,
     )
 
+
+#: Images per prompt and synthetic tools per request: more is a typo, and would build requests of gigabytes.
+_MAX_IMAGES = 1_000
+_MAX_TOOLS = 10_000
 
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 _LARGEST_SIDE = 8192
@@ -309,7 +340,7 @@ def _length_values(field: str, raw: Any) -> tuple[str, list[int]] | None:
         text = raw.strip()
         match = _RANGE.match(text)
         if match:
-            low, high = int(match.group(1)), int(match.group(2))
+            low, high = _to_int(field, match.group(1)), _to_int(field, match.group(2))
             if low < 1 or low > high:
                 raise DataError(f"--data: {field}={text} is not a range of positive counts from low to high")
             return "uniform", [low, high]
@@ -328,16 +359,31 @@ def _positive(key: str, raw: Any) -> int:
 def _to_int(key: str, raw: Any) -> int:
     if isinstance(raw, bool):
         raise DataError(f"--data: {key} must be a whole number, got {raw!r}")
+    value: int | None = None
     if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
-    if isinstance(raw, str):
-        try:
-            return int(raw.strip().replace("_", ""))
-        except ValueError:
-            pass
-    raise DataError(f"--data: {key} must be a whole number, got {raw!r}")
+        value = raw
+    elif isinstance(raw, float) and raw.is_integer():
+        value = int(raw)
+    elif isinstance(raw, str):
+        with contextlib.suppress(ValueError):  # not a number: said below
+            value = int(raw.strip().replace("_", ""))
+    if value is None:
+        raise DataError(f"--data: {key} must be a whole number, got {_shown(raw)}")
+    return _bounded(key, value)
+
+
+def _bounded(key: str, value: int) -> int:
+    """Token counts up to MAX_TOKENS_PER_REQUEST (a prompt is built in memory); other numbers fit 64 bits."""
+    if "tokens" in key and value > MAX_TOKENS_PER_REQUEST:
+        raise DataError(f"--data: {key} must be at most {MAX_TOKENS_PER_REQUEST} tokens, got {value}")
+    if not SEED_RANGE[0] <= value <= SEED_RANGE[1]:
+        raise DataError(f"--data: {key} does not fit in 64 bits")
+    return value
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _optional_int(pairs: Mapping[str, Any], key: str, minimum: int | None) -> int | None:

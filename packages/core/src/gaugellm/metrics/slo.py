@@ -93,7 +93,7 @@ def _one(text: str) -> SloLimit:
     return SloLimit(metric, limit_ms, strict=operator == "<")
 
 
-def parse_slo(value: str | Iterable[str] | Mapping[str, Any] | None) -> tuple[SloLimit, ...]:
+def parse_slo(value: object) -> tuple[SloLimit, ...]:
     """Limits from ``"ttft<=500ms,tpot<=50ms"``, a list of such strings, or a mapping ``{"ttft": "500ms"}``.
 
     Raises ``ValueError`` with one readable sentence on the first problem (unknown metric, no unit, negative limit,
@@ -105,8 +105,10 @@ def parse_slo(value: str | Iterable[str] | Mapping[str, Any] | None) -> tuple[Sl
         texts = [f"{name}<={amount}" for name, amount in value.items()]
     elif isinstance(value, str):
         texts = [value]
-    else:
+    elif isinstance(value, list | tuple):
         texts = [str(item) for item in value]
+    else:
+        raise ValueError("an SLO is a string such as 'ttft<=500ms,tpot<=50ms', a list of them, or a mapping")
     limits: list[SloLimit] = []
     for text in texts:
         for part in text.split(","):

@@ -194,6 +194,7 @@ def render_console(report: RunReport, console: Console) -> None:
         for index, (name, _) in enumerate(columns[1:], start=1):
             table.add_row(name, *(row[index] for row in rows))
     console.print(table)
+    _replay_lines(report, console)
     _slo_table(report, console)
     _reasoning_table(report, console)
     _tool_call_table(report, console)
@@ -221,6 +222,21 @@ def render_console(report: RunReport, console: Console) -> None:
         console.print(f"token counting: {counting}", markup=False)
     if not report.complete:
         console.print(f"[bold red]run incomplete[/bold red]: {escape(report.error or 'interrupted')}")
+
+
+def _replay_lines(report: RunReport, console: Console) -> None:
+    """How far each replay fell behind its trace (its dispatch lag), one line per replay stage."""
+    for benchmark in report.benchmarks:
+        profile = benchmark.profile
+        if profile.get("kind") != "replay":
+            continue
+        lag = benchmark.metrics.dispatch_lag
+        console.print(
+            f"{benchmark.name}: {profile.get('requests')} requests over {profile.get('span_s', 0):.1f} s "
+            f"(trace time / {profile.get('speedup', 1):g}); behind the trace by p50 {format_ms(lag.p50)} ms, "
+            f"p99 {format_ms(lag.p99)} ms, max {format_ms(lag.max)} ms",
+            markup=False,
+        )
 
 
 def _slo_table(report: RunReport, console: Console) -> None:

@@ -270,11 +270,11 @@ def _capacity_section(report: RunReport) -> str:
     )
     achieved = Series("achieved req/s", [(p.value, p.request_rate) for p in judged if p.request_rate is not None])
     charts = [
-        line_chart("SLO attainment per probe", [passes, fails, target], unit, "% of requests good"),
-        line_chart("TTFT p99 per probe", [latency], unit, "ms"),
+        line_chart("SLO attainment per probe", [passes, fails, target], unit, "% of requests good", zoom=True),
+        line_chart("TTFT p99 per probe", [latency], unit, "ms", zoom=True),
     ]
     if capacity.by == "rate":
-        charts.append(line_chart("Achieved vs offered rate", [achieved], unit, "successful requests / s"))
+        charts.append(line_chart("Achieved vs offered rate", [achieved], unit, "successful requests / s", zoom=True))
     rows = []
     for probe in capacity.probes:
         verdict_css = {"pass": "good", "fail": "bad"}.get(probe.verdict, "")

@@ -2,8 +2,9 @@
 
 The runner hands over an already masked dump of the config, but a report is written to disk, mailed around and
 attached to issues, so we also mask what a masked dump could still let through: a ``SecretStr`` object put into a
-dict by hand, a string under a key that names a credential (``api_key``, ``Authorization``, ``password`` ...), a
-``Bearer`` token and the password in a URL such as ``http://user:password@host``.
+dict by hand, a string under a key that names a credential (``api_key``, ``Authorization``, ``password`` ...), and
+in every other string what :mod:`gaugellm.redaction_text` masks in free text (a ``Bearer`` token, the password in a
+URL such as ``http://user:password@host``, a credential in a query string such as ``?api_key=...``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Any
 
 from pydantic import SecretBytes, SecretStr
 
+from gaugellm.redaction_text import MASK, redact_text  # free text (and URLs) are masked there
+
 __all__ = ["MASK", "is_secret_key", "redact", "redact_text"]
 
-#: What a secret is replaced with (pydantic's own mask, so masked dumps and redacted values look alike).
-MASK = "**********"
 
 _SECRET_KEY = re.compile(
     r"(?:^|[_-])(?:api[_-]?key|apikey|access[_-]?key|secret|secret[_-]?key|password|passwd|passphrase|token|"
@@ -25,20 +26,11 @@ _SECRET_KEY = re.compile(
     r"credentials?|private[_-]?key)$",
     re.IGNORECASE,
 )
-_BEARER = re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{6,}")
-_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+):[^/\s@]+@")
 
 
 def is_secret_key(key: str) -> bool:
     """Whether a dict key names a credential (``api_key``, ``X-Api-Key``, ``Authorization`` ...)."""
     return bool(_SECRET_KEY.search(key))
-
-
-def redact_text(text: str) -> str:
-    """Mask bearer tokens and URL passwords inside free text (error messages, URLs)."""
-    if "://" in text:
-        text = _URL_PASSWORD.sub(lambda match: f"{match.group(1)}:{MASK}@", text)
-    return _BEARER.sub(lambda match: f"{match.group(1)} {MASK}", text)
 
 
 def redact(value: Any, key: str | None = None) -> Any:

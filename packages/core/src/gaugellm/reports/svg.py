@@ -82,21 +82,26 @@ def _empty(title: str) -> str:
     )
 
 
-def line_chart(title: str, series: Sequence[Series], x_label: str, y_label: str) -> str:
-    """Lines with point markers; both axes linear from 0."""
+def line_chart(title: str, series: Sequence[Series], x_label: str, y_label: str, *, zoom: bool = False) -> str:
+    """Lines with point markers; both axes linear, from 0 unless ``zoom`` fits them to the points (e.g. shares
+    between 95 and 100 %, or probes bunched around a capacity)."""
     points = [point for line in series for point in line.points]
     if not points:
         return _empty(title)
-    x_ticks = nice_ticks(0.0, max(x for x, _ in points) or 1.0)
-    y_ticks = nice_ticks(0.0, max(y for _, y in points) or 1.0)
-    x_max, y_max = x_ticks[-1] or 1.0, y_ticks[-1] or 1.0
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    x_low = min(xs) if zoom and max(xs) > min(xs) else 0.0
+    y_low = min(ys) if zoom and max(ys) > min(ys) else 0.0
+    x_ticks = nice_ticks(x_low, max(xs) or 1.0)
+    y_ticks = nice_ticks(y_low, max(ys) or 1.0)
+    x_min, y_min = x_ticks[0], y_ticks[0]
+    x_span, y_span = (x_ticks[-1] - x_min) or 1.0, (y_ticks[-1] - y_min) or 1.0
     plot_w, plot_h = _WIDTH - _LEFT - _RIGHT, _HEIGHT - _TOP - _BOTTOM
 
     def sx(x: float) -> float:
-        return _LEFT + x / x_max * plot_w
+        return _LEFT + (x - x_min) / x_span * plot_w
 
     def sy(y: float) -> float:
-        return _TOP + plot_h - y / y_max * plot_h
+        return _TOP + plot_h - (y - y_min) / y_span * plot_h
 
     parts = _frame(title, x_label, y_label)
     parts += _axes(x_ticks, y_ticks, sx, sy, plot_w)

@@ -8,16 +8,17 @@ The scheduler's own checks (a profile that needs a rate, a warm-up longer than t
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from gaugellm import bounds
 from gaugellm.backend.args import BackendArgs, describe_validation_error
+from gaugellm.data.trace import Trace, TraceFormat, read_trace
 from gaugellm.errors import BackendArgsError, GaugeError, RunConfigError, validation_problems
 from gaugellm.metrics.slo import SloSet, normalise_slo, parse_slo
 from gaugellm.runner.scheduler.arrivals import MAX_BURSTINESS
@@ -25,6 +26,7 @@ from gaugellm.runner.scheduler.capacity import LOOKS, CapacitySearch, ProbeRule
 from gaugellm.runner.scheduler.limits import StageLimits, parse_error_limit, parse_window
 from gaugellm.runner.scheduler.profiles import DEFAULT_THROUGHPUT_CONCURRENCY, Plan, ProfileKind, make_profile
 from gaugellm.runner.scheduler.ramp import check_ramp
+from gaugellm.runner.scheduler.replay import replay_profile
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY_PROBED", "DEFAULT_PROBE_SECONDS", "RunConfig", "load_config_file"]
 
@@ -33,6 +35,15 @@ DEFAULT_PROBE_SECONDS = 30.0
 #: A capacity search by concurrency tries at most this many streams unless --concurrency says otherwise.
 DEFAULT_MAX_CONCURRENCY_PROBED = 1024
 
+#: Options that only one profile reads, and how to ask for that profile.
+_PROFILE_OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "replay": (
+        ("trace", "trace_format", "speedup", "trace_start", "trace_duration", "block_tokens"),
+        "-p replay --trace FILE",
+    ),
+    "capacity": (("capacity_by", "budget", "precision"), "-p capacity"),
+}
+
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|m|min|h)?\s*$")
 _DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
@@ -40,41 +51,62 @@ _DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 class RunConfig(BaseModel):
     """Everything one ``gaugellm run`` does. Field names are the CLI's options with underscores."""
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        extra="forbid",
+        hide_input_in_errors=True,
+        allow_inf_nan=False,  # every number finite: see gaugellm.bounds
+    )
 
     backend: BackendArgs = Field(description="The backend's args; 'type' names the backend.")
     profile: ProfileKind = Field(default="synchronous", description="How requests are sent (see docs/runner.md).")
-    rate: list[float] = Field(
+    rate: list[Annotated[float, Field(gt=0, le=bounds.MAX_RATE)]] = Field(
         default_factory=list,
         description="Requests per second (constant, poisson; several: one stage each); sweep: how many rates to try.",
     )
-    concurrency: int | None = Field(default=None, ge=1, description="Streams (concurrent) or bound (throughput).")
+    concurrency: int | None = Field(
+        default=None, ge=1, le=bounds.MAX_CONCURRENCY, description="Streams (concurrent) or bound (throughput)."
+    )
     burstiness: float = Field(
         default=1.0,
         gt=0,
         le=MAX_BURSTINESS,
-        allow_inf_nan=False,
         description="poisson: shape of the gamma gaps; 1 is Poisson, below 1 burstier, above 1 more regular.",
     )
     ramp_up: float | None = Field(
         default=None,
         gt=0,
-        allow_inf_nan=False,
+        le=bounds.MAX_SECONDS,
         description="constant, poisson: seconds over which the rate grows from 0; left out of the results.",
     )
     data: str | dict[str, Any] | None = Field(
         default=None, description="Synthetic spec or a data file; see docs/data.md."
     )
-    max_requests: int | None = Field(default=None, ge=1, description="Requests per stage, warm-up included.")
-    max_seconds: float | None = Field(default=None, gt=0, description="Seconds per stage, warm-up included.")
-    max_errors: float | None = Field(default=None, gt=0, description="Stop after N errors, or above an error rate < 1.")
+    max_requests: int | None = Field(
+        default=None, ge=1, le=bounds.MAX_REQUESTS, description="Requests per stage, warm-up included."
+    )
+    max_seconds: float | None = Field(
+        default=None, gt=0, le=bounds.MAX_SECONDS, description="Seconds per stage, warm-up included."
+    )
+    max_errors: float | None = Field(
+        default=None, gt=0, le=bounds.MAX_REQUESTS, description="Stop after N errors, or above an error rate < 1."
+    )
     warmup: str | None = Field(default=None, description="Left out of the results: N requests, a fraction, or Ts.")
     cooldown: str | None = Field(default=None, description="Left out at the end: N requests, a fraction, or Ts.")
     tokenizer: str | None = Field(default=None, description="A tokenizer.json or model folder for exact counts.")
-    seed: int = Field(default=42, description="Seeds synthetic data and poisson arrivals.")
+    seed: int = Field(
+        default=42, ge=bounds.SEED_RANGE[0], le=bounds.SEED_RANGE[1], description="Seeds data and poisson arrivals."
+    )
     output: list[str] = Field(default_factory=list, description="Report files; the format follows the extension.")
-    workers: int | None = Field(default=None, ge=1, description="Worker processes; default: fits CPUs and backend.")
+    workers: int | None = Field(
+        default=None, ge=1, le=bounds.MAX_WORKERS, description="Worker processes; default: fits CPUs and backend."
+    )
     records: bool = Field(default=True, description="Keep per-request records in the JSON report.")
+    startup_timeout: float = Field(
+        default=bounds.DEFAULT_STARTUP_TIMEOUT_S,
+        gt=0,
+        le=bounds.MAX_STARTUP_TIMEOUT_S,
+        description="Seconds for the workers to start and the backend to pass its readiness check.",
+    )
     slo: list[str] = Field(
         default_factory=list,
         description="Per-request limits, e.g. 'ttft<=500ms,tpot<=50ms' (metrics: ttft, itl, tpot, latency, "
@@ -84,7 +116,6 @@ class RunConfig(BaseModel):
         default=0.99,
         gt=0,
         lt=1,
-        allow_inf_nan=False,
         description="Share of requests that must meet the SLO (0.99 or '99%').",
     )
     capacity_by: Literal["rate", "concurrency"] = Field(
@@ -93,34 +124,61 @@ class RunConfig(BaseModel):
     budget: float | None = Field(
         default=None,
         gt=0,
-        allow_inf_nan=False,
+        le=bounds.MAX_BUDGET_S,
         description="capacity profile: the most seconds the whole search may take ('10m').",
     )
     precision: float = Field(
         default=0.03,
         gt=0,
         lt=0.5,
-        allow_inf_nan=False,
         description="capacity profile: stop when the bracket is this narrow (relative).",
+    )
+    trace: str | None = Field(default=None, description="replay profile: the trace file to replay (docs/workloads.md).")
+    trace_format: TraceFormat | None = Field(
+        default=None, description="mooncake, azure, burstgpt or gaugellm; default: recognised from the file."
+    )
+    speedup: float = Field(
+        default=1.0, gt=0, le=bounds.MAX_SPEEDUP, description="replay profile: replay this many times faster."
+    )
+    trace_start: float = Field(
+        default=0.0, ge=0, le=bounds.MAX_TRACE_SECONDS, description="replay profile: skip the trace's first seconds."
+    )
+    trace_duration: float | None = Field(
+        default=None, gt=0, le=bounds.MAX_TRACE_SECONDS, description="replay profile: replay this many seconds."
+    )
+    block_tokens: int = Field(
+        default=512,
+        ge=1,
+        le=bounds.MAX_TOKENS_PER_REQUEST,
+        description="replay profile: tokens per hash-id block of the trace.",
     )
     price_per_hour: float | None = Field(
         default=None,
         gt=0,
-        allow_inf_nan=False,
+        le=bounds.MAX_PRICE_PER_HOUR,
         description="What the deployment costs per hour: adds cost per million output tokens.",
     )
 
     @field_validator("rate", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        if isinstance(value, int | float | str):
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
             return [value]
+        return value
+
+    @field_validator("concurrency", "max_requests", "max_seconds", "max_errors", "seed", "workers", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # pydantic would read true as 1: a config file's mistake, not a number
+            raise ValueError("must be a number, not true or false")
         return value
 
     @field_validator("warmup", "cooldown", mode="before")
     @classmethod
     def _window_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) else value
+
+    _trace: Trace | None = PrivateAttr(default=None)
 
     @field_validator("slo", mode="before")
     @classmethod
@@ -187,11 +245,11 @@ class RunConfig(BaseModel):
 
     def _check_search_options(self) -> None:
         given = self.model_fields_set
-        if self.profile != "capacity":
-            for name in ("capacity_by", "budget", "precision"):
-                if name in given:
-                    option = "--" + name.replace("_", "-")
-                    raise RunConfigError(f"{option} applies only to the capacity profile (-p capacity)")
+        for profile, (names, how) in _PROFILE_OPTIONS.items():
+            used = [name for name in names if name in given]
+            if used and self.profile != profile:
+                option = "--" + used[0].replace("_", "-")
+                raise RunConfigError(f"{option} applies only to the {profile} profile ({how})")
         if "slo_attainment" in given and not self.slo:
             raise RunConfigError("--slo-attainment needs --slo (the limits whose attainment it sets)")
 
@@ -212,11 +270,31 @@ class RunConfig(BaseModel):
             errors=parse_error_limit(self.max_errors),
             warmup=parse_window(self.warmup, "--warmup"),
             cooldown=parse_window(self.cooldown, "--cooldown"),
+            bounded_by_plan=self.profile == "replay",
         )
+
+    def replay_trace(self) -> Trace:
+        """The trace of a replay, read once (a bad file is a :class:`~gaugellm.errors.DataError`)."""
+        if self.trace is None:
+            raise RunConfigError("the replay profile needs --trace FILE (see docs/workloads.md for the formats)")
+        if self._trace is None:
+            self._trace = read_trace(self.trace, self.trace_format)
+        return self._trace
+
+    def replay_window(self) -> list[Any]:
+        return self.replay_trace().window(self.trace_start, self.trace_duration)
 
     def profile_plan(self) -> Plan:
         if self.profile == "capacity":
             return self._capacity_search()
+        if self.profile == "replay":
+            if self.rate or self.concurrency is not None or self.data is not None:
+                raise RunConfigError(
+                    "the replay profile takes its times and lengths from --trace: remove --rate, --concurrency, --data"
+                )
+            if self.burstiness != 1.0 or self.ramp_up is not None:
+                raise RunConfigError("--burstiness and --ramp-up do not apply to a replay (its times are recorded)")
+            return replay_profile(self.replay_window(), speedup=self.speedup, seed=self.seed)
         return make_profile(
             self.profile,
             rates=self.rate,
@@ -278,28 +356,15 @@ def _backend_message(exc: PydanticValidationError, name: object) -> str:
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:
-    """Read a run config from JSON or YAML (by extension; YAML needs PyYAML). Keys may use dashes or underscores."""
+    """Read a run config from JSON or YAML (by extension; YAML needs PyYAML). Keys may use dashes or underscores.
+
+    Every way a file can be wrong (missing, not text, too big, a syntax error) is one line naming the file, and the
+    line and column where a parser gave up; see :mod:`gaugellm.runner.config_file`.
+    """
+    from gaugellm.runner.config_file import parse_config_text, read_config_text
+
     target = Path(path)
-    try:
-        text = target.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RunConfigError(f"cannot read config file {str(target)!r}: {exc.strerror or exc}") from None
-    if target.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml
-        except ImportError:  # pragma: no cover - PyYAML is a dependency
-            raise RunConfigError("YAML config files need PyYAML: pip install pyyaml") from None
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise RunConfigError(f"config file {str(target)!r} is not valid YAML: {exc}") from None
-    else:
-        try:
-            loaded = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise RunConfigError(
-                f"config file {str(target)!r} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            ) from None
+    loaded = parse_config_text(read_config_text(target), target)
     if not isinstance(loaded, dict):
         raise RunConfigError(f"config file {str(target)!r} must hold a mapping of options")
     return {str(key).replace("-", "_"): value for key, value in loaded.items()}

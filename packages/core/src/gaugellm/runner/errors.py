@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from gaugellm.errors import GaugeError
 
-__all__ = ["BackendStartupError", "RunIncompleteError", "RunInterruptedError"]
+__all__ = [
+    "BackendStartupError",
+    "ReportWriteError",
+    "RunIncompleteError",
+    "RunInterruptedError",
+    "StartupTimeoutError",
+]
 
 
 class BackendStartupError(GaugeError):
@@ -29,3 +35,13 @@ class RunInterruptedError(GaugeError):
     """The user interrupted the run (Ctrl-C, SIGTERM); what was measured was written."""
 
     exit_code = 130
+
+
+class StartupTimeoutError(BackendStartupError):
+    """The workers did not start, or the backend did not pass its readiness check, within ``--startup-timeout``."""
+
+
+class ReportWriteError(GaugeError):
+    """The run measured something but a report file could not be written at the end; the JSON went elsewhere."""
+
+    exit_code = 1

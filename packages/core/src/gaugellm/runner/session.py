@@ -13,8 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,14 +22,18 @@ from gaugellm.backend.base import Backend
 from gaugellm.errors import GaugeError, RunConfigError
 from gaugellm.runner.config import RunConfig
 from gaugellm.runner.engine import Engine, ProgressObserver, RequestSource, RunOutcome
-from gaugellm.runner.errors import RunIncompleteError, RunInterruptedError
+from gaugellm.runner.errors import ReportWriteError, RunIncompleteError, RunInterruptedError
 from gaugellm.runner.executor.base import Executor
 from gaugellm.runner.executor.loader import backend_spec
+from gaugellm.runner.interrupts import Interrupts
 from gaugellm.runner.scheduler.capacity import CapacitySearch
 from gaugellm.runner.scheduler.limits import StageLimits
 from gaugellm.runner.scheduler.profiles import Plan
+from gaugellm.runner.startup import await_startup
+from gaugellm.runner.verdict import nothing_succeeded
 
 if TYPE_CHECKING:
+    from gaugellm.data.dataset import Dataset
     from gaugellm.reports import RunReport
 
 __all__ = ["RunResult", "choose_workers", "execute_run"]
@@ -81,30 +84,6 @@ def choose_workers(
     return max(1, count)
 
 
-@contextlib.contextmanager
-def _interrupts(engine: Engine) -> Iterator[None]:
-    """Ctrl-C or SIGTERM: stop the run and keep what was measured. A second Ctrl-C stops without waiting."""
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-
-    def on_signal(signum: signal.Signals) -> None:
-        name = "Ctrl-C" if signum == signal.SIGINT else signum.name
-        engine.request_stop("interrupted", f"interrupted by {name}")
-        loop.remove_signal_handler(signum)  # a second one falls through to the default: KeyboardInterrupt
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signum, on_signal, signum)
-            installed.append(signum)
-        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
-            pass
-    try:
-        yield
-    finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
-
-
 async def execute_run(
     config: RunConfig,
     *,
@@ -116,10 +95,35 @@ async def execute_run(
     raise_on_incomplete: bool = True,
 ) -> RunResult:
     """Run ``config`` and write its reports. Raises a ``GaugeError`` if it did not complete (after writing)."""
+    interrupts = Interrupts()
+    with interrupts.watching() if handle_signals else contextlib.nullcontext(interrupts):
+        return await _execute(
+            config,
+            executor=executor,
+            source=source,
+            observer=observer,
+            on_workers_ready=on_workers_ready,
+            interrupts=interrupts,
+            raise_on_incomplete=raise_on_incomplete,
+        )
+
+
+async def _execute(
+    config: RunConfig,
+    *,
+    executor: Executor | None,
+    source: RequestSource | None,
+    observer: ProgressObserver | None,
+    on_workers_ready: Callable[[int], None] | None,
+    interrupts: Interrupts,
+    raise_on_incomplete: bool,
+) -> RunResult:
     from gaugellm.metrics import BenchmarkAccumulator
     from gaugellm.runner.executor.local import LocalExecutor
+    from gaugellm.runner.outputs import check_outputs, write_reports
     from gaugellm.runner.report import run_report
 
+    check_outputs(config.output)  # a measurement must never be lost to a path that cannot be written
     limits = config.limits()
     profile = config.profile_plan()
     data_description: dict[str, Any] | None = None
@@ -127,7 +131,11 @@ async def execute_run(
     if source is None:
         from gaugellm.data import load_dataset
 
-        dataset = load_dataset(config.data, tokenizer=config.tokenizer, seed=config.seed)
+        dataset = (
+            replay_dataset(config)
+            if config.profile == "replay"
+            else load_dataset(config.data, tokenizer=config.tokenizer, seed=config.seed)
+        )
         source = dataset
         data_description = dataset.description
         data_counting = dataset.token_counting
@@ -150,7 +158,7 @@ async def execute_run(
     _import_report_code()
     try:
         try:
-            started = await starting
+            started = await await_startup(starting, timeout_s=config.startup_timeout, interrupts=interrupts)
         except GaugeError as exc:
             failure = exc
         else:
@@ -167,22 +175,23 @@ async def execute_run(
                     keep_records=config.records,
                     slo=slo,
                     attainment_target=config.slo_attainment if slo else None,
-                    target_rate=spec.rate,
+                    target_rate=spec.offered_rate,
                 ),
                 observer=observer,
                 requests_limit=probe.requests_limit,
             )
-            with _interrupts(engine) if handle_signals else contextlib.nullcontext():
-                outcome = await engine.run(profile)
+            interrupts.on_interrupt(lambda name: engine.request_stop("interrupted", f"interrupted by {name}"))
+            outcome = await engine.run(profile)
     finally:
         await executor.stop()
 
     stages = outcome.stages if outcome is not None else []
     complete = failure is None and outcome is not None and outcome.complete
     error_text = str(failure) if failure is not None else (outcome.error if outcome is not None else None)
-    if complete and stages and not any(stage.ok for stage in stages) and any(stage.errors for stage in stages):
-        last = next(stage.last_error for stage in reversed(stages) if stage.last_error)
-        failure = RunIncompleteError(f"every request failed; last error: {last}")
+    barren = nothing_succeeded(stages) if complete else None
+    if barren is not None:  # every request failed, or none was answered before its stage ended: exit 1 either way
+        failure = RunIncompleteError(barren)
+        complete, error_text = False, barren
     report = run_report(
         config=config.redacted(),
         stages=stages,
@@ -201,9 +210,10 @@ async def execute_run(
         search=profile if isinstance(profile, CapacitySearch) else None,
         slo=config.slo,
     )
-    from gaugellm.reports import write_report
-
-    paths = [write_report(report, Path(target)) for target in config.output]
+    paths, write_problem = write_reports(report, config.output)
+    await interrupts.settle()  # a signal that came while writing is noted now
+    if failure is None and interrupts.interrupted and (outcome is None or outcome.complete):
+        failure = RunInterruptedError(f"interrupted by {interrupts.signal_name} as the run was ending")
     if failure is None and outcome is not None and not outcome.complete:
         message = outcome.error or outcome.stop_reason
         if outcome.stop_reason == "interrupted":
@@ -211,13 +221,30 @@ async def execute_run(
         else:
             failure = RunIncompleteError(message)
     if failure is not None and paths and not isinstance(failure, RunInterruptedError | RunIncompleteError):
-        failure = _with_note(failure, paths)
+        failure = _with_note(failure, paths, report.complete)
     elif failure is not None and paths:
-        failure = type(failure)(f"{failure} (report marked incomplete: {', '.join(str(p) for p in paths)})")
+        failure = type(failure)(_with_note(failure, paths, report.complete).args[0])
+    if write_problem is not None:
+        failure = ReportWriteError(write_problem) if failure is None else _with_text(failure, f"; {write_problem}")
     result = RunResult(report=report, outcome=outcome, paths=paths, error=failure)
     if failure is not None and raise_on_incomplete:
         raise failure
     return result
+
+
+def replay_dataset(config: RunConfig) -> Dataset:
+    """The requests of a replay: the trace window's records as prompts of their lengths."""
+    from gaugellm.data.tokens import load_token_counter
+    from gaugellm.data.trace_dataset import TraceDataset
+
+    return TraceDataset(
+        config.replay_trace(),
+        config.replay_window(),
+        load_token_counter(config.tokenizer),
+        seed=config.seed,
+        chat=False,  # as synthetic data: the backend's request format decides how a prompt is sent
+        block_tokens=config.block_tokens,
+    )
 
 
 def _import_report_code() -> None:
@@ -226,10 +253,14 @@ def _import_report_code() -> None:
     import gaugellm.reports.writer  # noqa: F401
 
 
-def _with_note(error: GaugeError, paths: list[Path]) -> GaugeError:
-    """The original error (same type and exit status), its message noting where the incomplete report went."""
-    note = f" (report marked incomplete: {', '.join(str(p) for p in paths)})"
-    error.args = (f"{error}{note}",)
+def _with_note(error: GaugeError, paths: list[Path], complete: bool = False) -> GaugeError:
+    """The original error (same type and exit status), its message noting where the report went."""
+    what = "report written" if complete else "report marked incomplete"
+    return _with_text(error, f" ({what}: {', '.join(str(p) for p in paths)})")
+
+
+def _with_text(error: GaugeError, text: str) -> GaugeError:
+    error.args = (f"{error}{text}",)
     return error
 
 

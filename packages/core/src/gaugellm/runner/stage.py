@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, cast
 
 from gaugellm.backend.schemas import ErrorKind, GenerationResponse
+from gaugellm.runner.error_limit import error_limit_message
 from gaugellm.runner.executor.messages import (
     BeginStage,
     Drained,
@@ -73,6 +74,9 @@ DEAD_TARGET_ERRORS = 10
 DRAIN_TIMEOUT_S = 30.0
 #: Live progress is reported at most this often.
 PROGRESS_INTERVAL_S = 0.1
+#: The most work items one feeding pass builds: the rest waits for the next pass, so that the loop keeps answering
+#: signals and results however high the rate or the concurrency.
+FEED_PASS_ITEMS = 2048
 
 
 class ResponseSink(Protocol):
@@ -170,8 +174,10 @@ class StageRun:
             self.look_ns = round(max_seconds * 1e9 / probe.looks)
         self.next_look_ns = self.start_ns + (self.look_ns or 0)
         self.planned = self.limits.max_requests
+        if spec.offsets is not None:  # a replay sends its trace, and no more
+            self.planned = len(spec.offsets) if self.planned is None else min(self.planned, len(spec.offsets))
         self.arrivals = spec.arrivals()
-        self.next_offset = next(self.arrivals) if self.arrivals is not None else None
+        self.next_offset = next(self.arrivals, None) if self.arrivals is not None else None
         self.outstanding: dict[int, dict[int, _Outstanding]] = {worker: {} for worker in shares}
         self.sent_to: dict[int, int] = dict.fromkeys(shares, 0)
         self.dispatched: dict[int, int] = dict.fromkeys(shares, 0)
@@ -182,6 +188,8 @@ class StageRun:
         self.connect_streak = 0
         self.returned = 0
         self.last_progress = 0.0
+        self.feed_behind = False  # the last feeding pass stopped at FEED_PASS_ITEMS: feed again without waiting
+        self.errors_at_limit: int | None = None  # the error count when --max-errors stopped the stage
 
     # -- the loop ---------------------------------------------------------------------------------------------
 
@@ -202,13 +210,18 @@ class StageRun:
                     )
                 break
             self._report_progress(now)
-            timeout = TICK_S
+            timeout = 0.0 if self.feed_behind and not self.ending else TICK_S
             if self.deadline_ns is not None and not self.ending:
                 timeout = max(0.0, min(timeout, (self.deadline_ns - time.perf_counter_ns()) / 1e9))
             event = await executor.next_event(timeout)
             if event is not None:
                 self._handle(event)
         self.outcome.end_ns = time.perf_counter_ns()
+        if self.errors_at_limit is not None:  # the final count, with the errors of requests already under way
+            outcome = self.outcome
+            message = error_limit_message(self.limits.errors, self.errors_at_limit, outcome.errors, outcome.last_error)
+            outcome.error = message
+            self.engine.stop_message = message
         return self.outcome
 
     def _decide(self, now: int) -> None:
@@ -264,8 +277,10 @@ class StageRun:
     def _feed(self, now: int) -> None:
         batches: dict[int, list[WorkItem]] = {}
         workers = [w for w in self.shares if w in self.engine.alive]
+        self.feed_behind = False
         if not workers:
             return
+        budget = self.outcome.sent + FEED_PASS_ITEMS
         if self.arrivals is not None:
             horizon = now + round(LOOKAHEAD_S * 1e9)
             if self.next_offset is not None and self.start_ns + self.next_offset > horizon - round(FEED_CHUNK_S * 1e9):
@@ -274,16 +289,22 @@ class StageRun:
                 scheduled = self.start_ns + self.next_offset
                 if scheduled > horizon or (self.deadline_ns is not None and scheduled >= self.deadline_ns):
                     break
+                if self.outcome.sent >= budget:
+                    self.feed_behind = True
+                    break
                 worker = workers[self.round_robin % len(workers)]
                 self.round_robin += 1
                 batches.setdefault(worker, []).append(self._new_item(scheduled))
-                self.next_offset = next(self.arrivals)
+                self.next_offset = next(self.arrivals, None)
         else:
             # One item at a time to each worker below its target, so that a capped total is shared evenly.
             elapsed_s = max(1e-3, (now - self.start_ns) / 1e9)
             backlog = max(MIN_BACKLOG, round(self.returned / len(workers) / elapsed_s * BACKLOG_S))
             hungry = list(workers)
             while hungry and self._more():
+                if self.outcome.sent >= budget:
+                    self.feed_behind = True
+                    break
                 for worker in list(hungry):
                     share = self.shares[worker] or 1
                     queued = len(self.outstanding[worker]) + len(batches.get(worker, ()))
@@ -306,17 +327,19 @@ class StageRun:
         self.dispatched[event.worker] = event.dispatched
         self.returned += len(event.indexes)
         mine = self.outstanding[event.worker]
+        outcome, errors = self.outcome, self.limits.errors
         for index, response in zip(event.indexes, event.responses, strict=True):
             mine.pop(index, None)
             self._record(response, index)
+            # judged response by response, not per batch: the limit bites at the error it names (see error_limit.py)
+            if not self.ending and response.error is not None and errors.exceeded(outcome.errors, outcome.finished):
+                self.errors_at_limit = outcome.errors
+                message = error_limit_message(errors, outcome.errors, outcome.errors, outcome.last_error)
+                self.engine.stop("max_errors", message)
+                self._end(cancel=True, reason="max_errors", error=message)
         if self.ending:
             return
-        outcome, errors = self.outcome, self.limits.errors
-        if errors.exceeded(outcome.errors, outcome.finished):
-            message = f"stopped after {outcome.errors} errors ({errors.describe()} allowed); last: {outcome.last_error}"
-            self.engine.stop("max_errors", message)
-            self._end(cancel=True, reason="max_errors", error=message)
-        elif self.connect_streak >= DEAD_TARGET_ERRORS:
+        if self.connect_streak >= DEAD_TARGET_ERRORS:
             message = f"the target stopped answering: {outcome.last_error}"
             self.engine.stop("target_unreachable", message)
             self._end(cancel=True, reason="target_unreachable", error=message)

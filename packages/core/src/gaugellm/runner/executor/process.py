@@ -16,10 +16,11 @@ import gc
 import os
 import signal
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 from gaugellm.runner.executor.loader import BackendSpec
-from gaugellm.runner.executor.messages import Command, Event, Shutdown
+from gaugellm.runner.executor.messages import Command, Event, Shutdown, Stopped
 from gaugellm.runner.executor.worker import WorkerRuntime, startup_failure
 
 __all__ = ["UVLOOP_ENV", "uvloop_wanted", "worker_main"]
@@ -70,19 +71,52 @@ async def _serve(worker: int, conn: Connection, spec: BackendSpec) -> None:
                 runtime.handle(Shutdown())
 
     runtime = WorkerRuntime(worker, spec, emit)
+    loop = asyncio.get_running_loop()
+    starting = loop.create_task(runtime.start())
+    gate = _StartupGate(runtime, starting)
+    # Commands are read from the start: a runner that gives up (Ctrl-C, its start-up timeout) or disappears while
+    # the backend is still starting must not wait for a readiness check that may never end.
+    reader = threading.Thread(target=_read_commands, args=(conn, loop, gate.handle), name="commands", daemon=True)
+    reader.start()
     try:
-        ready = await runtime.start()
+        ready = await starting
     except Exception as exc:
         emit(startup_failure(worker, exc))
         await runtime.shutdown_backend()
         return
+    except asyncio.CancelledError:
+        if not starting.cancelled():
+            raise
+        await runtime.shutdown_backend()  # asked to stop while starting
+        emit(Stopped(worker=worker))
+        return
     freeze_heap()
     emit(ready)
-
-    loop = asyncio.get_running_loop()
-    reader = threading.Thread(target=_read_commands, args=(conn, loop, runtime), name="commands", daemon=True)
-    reader.start()
+    gate.open()
     await runtime.serve()
+
+
+class _StartupGate:
+    """Commands that arrive while the backend starts: a ``Shutdown`` cancels the start-up, the rest wait for it."""
+
+    def __init__(self, runtime: WorkerRuntime, starting: asyncio.Task[object]) -> None:
+        self.runtime = runtime
+        self.starting = starting
+        self.held: list[Command] | None = []  # None once open: commands go straight to the runtime
+
+    def handle(self, command: Command) -> None:
+        if self.held is None:
+            self.runtime.handle(command)
+        elif isinstance(command, Shutdown):
+            self.starting.cancel()
+            self.held.append(command)  # should the start-up win the race, the runtime still shuts down
+        else:
+            self.held.append(command)
+
+    def open(self) -> None:
+        held, self.held = self.held or [], None
+        for command in held:
+            self.runtime.handle(command)
 
 
 def freeze_heap() -> None:
@@ -98,14 +132,14 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def _read_commands(conn: Connection, loop: asyncio.AbstractEventLoop, runtime: WorkerRuntime) -> None:
+def _read_commands(conn: Connection, loop: asyncio.AbstractEventLoop, deliver: Callable[[Command], None]) -> None:
     while True:
         try:
             command: Command = conn.recv()
         except (EOFError, OSError):
             command = Shutdown()  # the runner went away
         try:
-            loop.call_soon_threadsafe(runtime.handle, command)
+            loop.call_soon_threadsafe(deliver, command)
         except RuntimeError:  # the loop is closed: the worker is already on its way out
             return
         if isinstance(command, Shutdown):

@@ -33,6 +33,7 @@ from typing import Any
 
 from gaugellm.backend.base import Backend
 from gaugellm.backend.schemas import ErrorKind, GenerationResponse
+from gaugellm.causes import describe_exception, innermost
 from gaugellm.errors import GaugeError
 from gaugellm.runner.executor.loader import BackendSpec, create_backend
 from gaugellm.runner.executor.messages import (
@@ -243,7 +244,7 @@ class WorkerRuntime:
         except asyncio.CancelledError:
             response.fail(ErrorKind.CANCELLED, CANCELLED_MESSAGE)
         except Exception as exc:  # the contract says "do not raise", but one bad request must not end the worker
-            response.fail(ErrorKind.BACKEND, f"{type(exc).__name__}: {exc}")
+            response.fail(ErrorKind.BACKEND, describe_exception(exc))
         if stage.cancelled and response.error is None and response.finish_reason is None:
             response.fail(ErrorKind.CANCELLED, CANCELLED_MESSAGE)  # the backend swallowed the cancellation
         response.finish()
@@ -321,7 +322,11 @@ class WorkerRuntime:
 
 
 def startup_failure(worker: int, exc: BaseException) -> StartupFailed:
-    """Describe a failed start-up so that the runner can raise the same error (or one with the same message)."""
+    """Describe a failed start-up so that the runner can raise the same error (or one with the same message).
+
+    An exception group (a task group inside the backend's client) is described by its innermost problem.
+    """
+    exc = innermost(exc)
     is_user_error = isinstance(exc, GaugeError)
     carried: BaseException | None = None
     try:

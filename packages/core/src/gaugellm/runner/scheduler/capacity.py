@@ -45,6 +45,8 @@ __all__ = [
 
 #: How many times a probe is judged while it runs (the last at its end).
 LOOKS = 4
+#: The bracketing throughput stage runs a quarter of a probe's time, but at least this long.
+MIN_MEASURE_SECONDS = 2.0
 #: A search never runs more probes than this, whatever its budget.
 MAX_PROBES = 16
 #: The first rate probe sits this far below the measured throughput ...
@@ -225,7 +227,10 @@ class CapacitySearch:
         spec = outcome.spec
         rule = spec.probe or self.rule
         if rule.measure_only:
-            rate = outcome.request_rate
+            # The measured window's rate; failing that (a warm-up as long as this short stage), every success over
+            # the whole stage, which starts empty and so reads a little low: the search moves up from there.
+            took = self._took(outcome)
+            rate = outcome.request_rate or (outcome.ok / took if took > 0 and outcome.ok else None)
             self.throughput = rate
             verdict = ProbeVerdict(True, "measured the highest completion rate", "measurement")
             self.probes.append(
@@ -306,7 +311,7 @@ class CapacitySearch:
                 name="throughput",
                 kind="throughput",
                 concurrency=self.bound,
-                max_seconds=max(1.0, self.probe_seconds / self.rule.looks),
+                max_seconds=min(self.probe_seconds, max(MIN_MEASURE_SECONDS, self.probe_seconds / self.rule.looks)),
                 probe=ProbeRule(self.rule.target, self.rule.looks, self.rule.confidence, measure_only=True),
             )
         return StageSpec(

@@ -16,9 +16,11 @@ sends them, so the choice never depends on how the server behaved.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
+from gaugellm.bounds import MAX_REQUESTS, MAX_SECONDS
 from gaugellm.errors import RunConfigError
 
 __all__ = ["ErrorLimit", "StageLimits", "Window", "parse_error_limit", "parse_window"]
@@ -61,7 +63,10 @@ def parse_window(value: str | float | int | None, option: str = "--warmup") -> W
     if isinstance(value, str):
         match = _SECONDS.match(value)
         if match:
-            return Window(seconds=float(match.group(1)))
+            seconds = float(match.group(1))
+            if seconds > MAX_SECONDS:
+                raise RunConfigError(f"{option} {value!r} is longer than a stage may last ({MAX_SECONDS:g} s)")
+            return Window(seconds=seconds)
         try:
             number = float(value)
         except ValueError:
@@ -70,6 +75,8 @@ def parse_window(value: str | float | int | None, option: str = "--warmup") -> W
             ) from None
     else:
         number = float(value)
+    if not math.isfinite(number) or number > MAX_REQUESTS:
+        raise RunConfigError(f"{option} must be a finite number up to {MAX_REQUESTS} requests, got {value!r}")
     if number < 0:
         raise RunConfigError(f"{option} cannot be negative, got {value!r}")
     if 0 < number < 1:
@@ -106,6 +113,8 @@ def parse_error_limit(value: float | None) -> ErrorLimit:
     """``N >= 1``: a number of errors; ``0 < F < 1``: an error rate."""
     if value is None:
         return ErrorLimit()
+    if not math.isfinite(value) or value > MAX_REQUESTS:
+        raise RunConfigError(f"--max-errors must be a finite number up to {MAX_REQUESTS}, got {value!r}")
     if value <= 0:
         raise RunConfigError(f"--max-errors must be positive (a count, or a rate below 1), got {value:g}")
     if value < 1:
@@ -124,14 +133,17 @@ class StageLimits:
     errors: ErrorLimit = ErrorLimit()
     warmup: Window = Window()
     cooldown: Window = Window()
+    bounded_by_plan: bool = False  # a replay ends with its trace: it needs no limit of its own
 
     def __post_init__(self) -> None:
-        if self.max_requests is None and self.max_seconds is None:
+        if self.max_requests is None and self.max_seconds is None and not self.bounded_by_plan:
             raise RunConfigError("a run needs a stop condition: --max-requests N or --max-seconds S (or both)")
         if self.max_requests is not None and self.max_requests < 1:
             raise RunConfigError(f"--max-requests must be at least 1, got {self.max_requests}")
-        if self.max_seconds is not None and self.max_seconds <= 0:
-            raise RunConfigError(f"--max-seconds must be positive, got {self.max_seconds:g}")
+        if self.max_seconds is not None and not 0 < self.max_seconds <= MAX_SECONDS:
+            raise RunConfigError(
+                f"--max-seconds must be positive and at most {MAX_SECONDS:g}, got {self.max_seconds:g}"
+            )
         warm_n, warm_ns = self.warmup.resolve(self.max_requests, self.max_seconds)
         cool_n, cool_ns = self.cooldown.resolve(self.max_requests, self.max_seconds)
         if self.max_requests is not None and warm_n + cool_n >= self.max_requests:

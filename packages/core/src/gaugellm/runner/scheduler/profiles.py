@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from gaugellm.bounds import MAX_SWEEP_RATES
 from gaugellm.errors import RunConfigError
 from gaugellm.runner.scheduler.arrivals import MAX_BURSTINESS
 from gaugellm.runner.scheduler.stages import StageSpec
@@ -29,7 +30,7 @@ __all__ = [
     "make_profile",
 ]
 
-ProfileKind = Literal["synchronous", "concurrent", "constant", "poisson", "throughput", "sweep", "capacity"]
+ProfileKind = Literal["synchronous", "concurrent", "constant", "poisson", "throughput", "sweep", "capacity", "replay"]
 PROFILES: tuple[ProfileKind, ...] = (
     "synchronous",
     "concurrent",
@@ -38,6 +39,7 @@ PROFILES: tuple[ProfileKind, ...] = (
     "throughput",
     "sweep",
     "capacity",
+    "replay",
 )
 
 #: ``throughput`` sends as fast as the server answers, but with at most this many requests in flight unless
@@ -115,7 +117,7 @@ def make_profile(
     _check_arrival_shape(kind, burstiness, ramp_up_s)
     if concurrency is not None and concurrency < 1:
         raise RunConfigError(f"--concurrency must be at least 1, got {concurrency}")
-    if any(rate <= 0 for rate in rates):
+    if any(not 0 < rate < math.inf for rate in rates):  # nan and inf too: neither makes a schedule
         raise RunConfigError(f"rates must be positive, got {', '.join(f'{rate:g}' for rate in rates)}")
     if kind in ("synchronous", "concurrent", "throughput") and rates:
         raise RunConfigError(f"--rate does not apply to the {kind} profile (it sets no rate); remove it")
@@ -151,8 +153,11 @@ def make_profile(
             seed=seed,
         )
     if kind == "sweep":
-        if len(rates) > 1 or (rates and (rates[0] != int(rates[0]) or rates[0] < 1)):
-            raise RunConfigError("for a sweep, --rate is the number of rates to try between synchronous and throughput")
+        if len(rates) > 1 or (rates and (rates[0] != int(rates[0]) or not 1 <= rates[0] <= MAX_SWEEP_RATES)):
+            raise RunConfigError(
+                "for a sweep, --rate is the number of rates to try between synchronous and throughput "
+                f"(1 to {MAX_SWEEP_RATES})"
+            )
         bound = concurrency or DEFAULT_THROUGHPUT_CONCURRENCY
         return Profile(
             kind,

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = ["StageKind", "StageSpec"]
 
-StageKind = Literal["synchronous", "concurrent", "throughput", "constant", "poisson"]
+StageKind = Literal["synchronous", "concurrent", "throughput", "constant", "poisson", "replay"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +36,27 @@ class StageSpec:
     ramp_up_s: float | None = None
     max_seconds: float | None = None  # shorter than the run's --max-seconds (capacity probes, budgets)
     probe: ProbeRule | None = None  # judged while it runs (capacity search)
+    offsets: tuple[int, ...] | None = None  # a replayed trace's arrival times (ns from the stage's start)
+    speedup: float = 1.0  # how much faster than recorded the trace is replayed
 
     @property
     def timed(self) -> bool:
-        """Whether requests have scheduled times (rate stages) rather than concurrency slots."""
-        return self.rate is not None
+        """Whether requests have scheduled times (rate and replay stages) rather than concurrency slots."""
+        return self.rate is not None or self.offsets is not None
+
+    @property
+    def offered_rate(self) -> float | None:
+        """Requests per second the stage offers: its rate, or a replay's mean rate over its span."""
+        if self.rate is not None:
+            return self.rate
+        if self.offsets is not None and len(self.offsets) > 1 and self.offsets[-1] > 0:
+            return (len(self.offsets) - 1) / (self.offsets[-1] / 1e9)
+        return None
 
     def arrivals(self) -> Iterator[int] | None:
-        """Offsets (ns) from the stage start at which requests are due, for rate stages."""
+        """Offsets (ns) from the stage start at which requests are due, for timed stages (finite for a replay)."""
+        if self.offsets is not None:
+            return iter(self.offsets)
         if self.rate is None:
             return None
         if self.kind == "poisson":
@@ -67,4 +80,8 @@ class StageSpec:
             described["ramp_up_s"] = self.ramp_up_s
         if self.probe is not None:
             described["probe"] = "measure" if self.probe.measure_only else f"attainment>={self.probe.target:g}"
+        if self.offsets is not None:
+            described["requests"] = len(self.offsets)
+            described["span_s"] = self.offsets[-1] / 1e9 if self.offsets else 0.0
+            described["speedup"] = self.speedup
         return described
