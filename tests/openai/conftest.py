@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
@@ -39,6 +40,58 @@ def start_server() -> Iterator[StartServer]:
 def server(start_server: StartServer) -> MockServer:
     """A default simulated server: 8 tokens, no delays."""
     return start_server(output_tokens="8")
+
+
+class ScriptedServer:
+    """Answers every request with fixed body pieces (a pause between them) and keeps each request's head and body."""
+
+    def __init__(
+        self, pieces: list[bytes], *, pause_s: float = 0.0, content_type: bytes = b"text/event-stream"
+    ) -> None:
+        self._pieces = pieces
+        self._pause_s = pause_s
+        self._content_type = content_type
+        self.requests: list[tuple[bytes, bytes]] = []
+        self._server: asyncio.Server | None = None
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+        )
+        self.requests.append((head, await reader.readexactly(length)))
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: %s\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+            % self._content_type
+        )
+        for number, piece in enumerate(self._pieces):
+            if number:
+                await asyncio.sleep(self._pause_s)
+            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            await writer.drain()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    async def __aenter__(self) -> ScriptedServer:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return self
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+
+@pytest.fixture
+def scripted() -> type[ScriptedServer]:
+    """``async with scripted(pieces) as server``: a server that answers shapes the simulated server never sends."""
+    return ScriptedServer
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+#: The request-kind tests (responses, reasoning, tool calls, embeddings, rerank, score): skipped unless declared.
+KINDS = 6
+
 BACKENDS = """
 import asyncio
 from typing import Literal
@@ -26,6 +29,8 @@ class KitArgs(BackendArgs):
     reachable: bool = True
     raise_errors: bool = False
     leak_secret: bool = False
+    kind: str = "text"
+    chunk_embeddings: bool = False
     api_key: SecretStr | None = Field(default=None)
 
 
@@ -42,6 +47,12 @@ class KitBackend(Backend[KitArgs]):
             raise BackendUnavailableError("kit target is not reachable")
 
     async def resolve(self, request: GenerationRequest, response: GenerationResponse) -> None:
+        if self.args.kind == "embeddings":
+            if self.args.chunk_embeddings:
+                response.record_chunk("vector")
+            response.set_usage(7, None, "server")
+            response.finish()
+            return
         if not self.args.reachable:
             if self.args.raise_errors:
                 raise ConnectionError("refused")
@@ -81,20 +92,20 @@ def write_suite(pytester: pytest.Pytester, args: str, body: str = "class TestKit
 def test_a_conforming_backend_passes(pytester: pytest.Pytester) -> None:
     write_suite(pytester, "{}")
     result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(passed=13)
+    result.assert_outcomes(passed=13, skipped=KINDS)
 
 
 def test_raising_instead_of_recording_an_error_fails(pytester: pytest.Pytester) -> None:
     write_suite(pytester, '{"raise_errors": True}')
     result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(passed=12, failed=1)
+    result.assert_outcomes(passed=12, failed=1, skipped=KINDS)
     result.stdout.fnmatch_lines(["*test_errors_are_records_not_exceptions*"])
 
 
 def test_a_leaked_secret_fails(pytester: pytest.Pytester) -> None:
     write_suite(pytester, '{"leak_secret": True}')
     result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(passed=12, failed=1)
+    result.assert_outcomes(passed=12, failed=1, skipped=KINDS)
     result.stdout.fnmatch_lines(["*test_secrets_are_redacted*"])
 
 
@@ -102,7 +113,7 @@ def test_removing_a_standard_test_fails_the_guard(pytester: pytest.Pytester) -> 
     body = "class TestKit(KitSuite):\n    test_cancellation_mid_stream = None\n"
     write_suite(pytester, "{}", body)
     result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(passed=11, failed=1)
+    result.assert_outcomes(passed=11, failed=1, skipped=KINDS)
     result.stdout.fnmatch_lines(["*test_cancellation_mid_stream was removed*"])
 
 
@@ -116,7 +127,7 @@ def test_overriding_a_standard_test_without_xfail_fails_the_guard(pytester: pyte
     )
     write_suite(pytester, "{}", body)
     result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(passed=12, failed=1)
+    result.assert_outcomes(passed=12, failed=1, skipped=KINDS)
     result.stdout.fnmatch_lines(["*test_args_and_backend_pickle was overridden without*"])
 
 
@@ -131,7 +142,7 @@ def test_an_explicit_xfail_is_allowed(pytester: pytest.Pytester) -> None:
     )
     write_suite(pytester, "{}", body)
     result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(passed=12, xfailed=1)
+    result.assert_outcomes(passed=12, xfailed=1, skipped=KINDS)
 
 
 def test_overriding_the_guard_is_refused_at_class_creation(pytester: pytest.Pytester) -> None:
@@ -157,4 +168,43 @@ def test_capability_flags_switch_tests_off(pytester: pytest.Pytester) -> None:
     )
     write_suite(pytester, "{}", body)
     result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(passed=11, skipped=2)
+    result.assert_outcomes(passed=11, skipped=2 + KINDS)
+
+
+def test_a_declared_request_kind_is_tested(pytester: pytest.Pytester) -> None:
+    body = textwrap.dedent(
+        """
+        class TestKit(KitSuite):
+            capabilities = Capabilities(exact_chunk_tokens=True, embeddings=True)
+
+            def args_for_kind(self, kind, backend_args, request):
+                return backend_args.model_copy(update={"kind": kind})
+        """
+    )
+    write_suite(pytester, "{}", body)
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=14, skipped=KINDS - 1)
+
+
+def test_a_declared_kind_that_misbehaves_fails(pytester: pytest.Pytester) -> None:
+    body = textwrap.dedent(
+        """
+        class TestKit(KitSuite):
+            capabilities = Capabilities(exact_chunk_tokens=True, embeddings=True)
+
+            def args_for_kind(self, kind, backend_args, request):
+                return backend_args.model_copy(update={"kind": kind, "chunk_embeddings": True})
+        """
+    )
+    write_suite(pytester, "{}", body)
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=13, failed=1, skipped=KINDS - 1)
+    result.stdout.fnmatch_lines(["*test_embeddings_request*", "*generates nothing records no chunks*"])
+
+
+def test_a_declared_kind_needs_args_for_it(pytester: pytest.Pytester) -> None:
+    body = "class TestKit(KitSuite):\n    capabilities = Capabilities(exact_chunk_tokens=True, rerank=True)\n"
+    write_suite(pytester, "{}", body)
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=13, failed=1, skipped=KINDS - 1)
+    result.stdout.fnmatch_lines(["*override args_for_kind()*"])

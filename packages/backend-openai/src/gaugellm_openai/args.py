@@ -18,6 +18,9 @@ from gaugellm import BackendArgs
 
 __all__ = [
     "API_KEY_ENV",
+    "MAX_BATCH_SIZE",
+    "POOLING_KINDS",
+    "ApiKind",
     "DEFAULT_ROUTES",
     "OpenAIHTTPBackendArgs",
     "RequestFormat",
@@ -30,8 +33,28 @@ API_KEY_ENV = "OPENAI_API_KEY"
 #: The longest connect or read timeout accepted: longer is a typo, and would overflow the event loop's timers.
 MAX_TIMEOUT_S = 86_400.0
 
-#: Which endpoint a request goes to: chat messages or a plain prompt.
-RequestFormat = Literal["/v1/chat/completions", "/v1/completions"]
+#: The most inputs one request may carry (batch_size): more is a typo, and would build a body of gigabytes.
+MAX_BATCH_SIZE = 65_536
+
+#: Which endpoint a request goes to: chat messages, a plain prompt, or the Responses API's input items.
+RequestFormat = Literal[
+    "/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/embeddings", "/v1/rerank", "/v1/score"
+]
+
+#: The protocol family of a request format: which body is built and how the answer is read.
+ApiKind = Literal["chat", "completions", "responses", "embeddings", "rerank", "score"]
+
+#: The request kinds that generate nothing: one whole answer, never streamed.
+POOLING_KINDS: tuple[ApiKind, ...] = ("embeddings", "rerank", "score")
+
+_KINDS: dict[str, ApiKind] = {
+    "/v1/chat/completions": "chat",
+    "/v1/completions": "completions",
+    "/v1/responses": "responses",
+    "/v1/embeddings": "embeddings",
+    "/v1/rerank": "rerank",
+    "/v1/score": "score",
+}
 
 _FORMAT_ALIASES: dict[str, str] = {
     "chat": "/v1/chat/completions",
@@ -40,12 +63,20 @@ _FORMAT_ALIASES: dict[str, str] = {
     "completions": "/v1/completions",
     "text": "/v1/completions",
     "text_completions": "/v1/completions",
+    "responses": "/v1/responses",
+    "embeddings": "/v1/embeddings",
+    "rerank": "/v1/rerank",
+    "score": "/v1/score",
 }
 
 #: Logical route name -> default path (relative to the target, which has any trailing ``/v1`` removed).
 DEFAULT_ROUTES: dict[str, str] = {
     "chat_completions": "/v1/chat/completions",
     "completions": "/v1/completions",
+    "responses": "/v1/responses",
+    "embeddings": "/v1/embeddings",
+    "rerank": "/v1/rerank",
+    "score": "/v1/score",
     "models": "/v1/models",
     "health": "/health",
 }
@@ -80,7 +111,10 @@ class OpenAIHTTPBackendArgs(BackendArgs):
         default="/v1/chat/completions",
         description=(
             "Endpoint requests go to: '/v1/chat/completions' (chat messages; a plain prompt becomes one user "
-            "message) or '/v1/completions' (a plain prompt; chat messages are flattened to 'role: content' lines)."
+            "message), '/v1/completions' (a plain prompt; chat messages are flattened to 'role: content' lines) "
+            "'/v1/responses' (the Responses API: messages or the prompt become its input), or, never streamed, "
+            "'/v1/embeddings', '/v1/rerank' or '/v1/score' (see batch_size). Aliases: chat, completions, "
+            "responses, embeddings, rerank, score."
         ),
     )
     api_key: SecretStr | None = Field(
@@ -99,7 +133,8 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     api_routes: dict[str, str] = Field(
         default_factory=dict,
         description=(
-            "Override request paths by name: chat_completions, completions, models, health "
+            "Override request paths by name: chat_completions, completions, responses, embeddings, rerank, score, "
+            "models, health "
             '(e.g. {"health": "/ping"}); a path may carry a query string.'
         ),
     )
@@ -159,6 +194,15 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     extra_body: dict[str, Any] = Field(
         default_factory=dict,
         description='JSON merged into every request body (e.g. {"temperature": 0}); request params override it.',
+    )
+    batch_size: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_BATCH_SIZE,
+        description=(
+            "Inputs per request where a request holds several: /v1/embeddings inputs, /v1/rerank documents, "
+            "/v1/score text_2 items (the request's prompt, or its messages flattened, repeated this many times)."
+        ),
     )
     max_connections: int | None = Field(
         default=None,
@@ -249,3 +293,14 @@ class OpenAIHTTPBackendArgs(BackendArgs):
     @property
     def is_chat(self) -> bool:
         return self.request_format == "/v1/chat/completions"
+
+    @property
+    def api_kind(self) -> ApiKind:
+        """Which protocol the requests speak: chat, completions or responses."""
+        return _KINDS[self.request_format]
+
+    @property
+    def route_name(self) -> str:
+        """The logical route (a key of ``DEFAULT_ROUTES``) that requests go to."""
+        kind = self.api_kind
+        return "chat_completions" if kind == "chat" else kind

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from gaugellm import Backend, ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm.errors import BackendUnavailableError
-from gaugellm_openai.args import OpenAIHTTPBackendArgs
+from gaugellm_openai.args import POOLING_KINDS, OpenAIHTTPBackendArgs
 
 if TYPE_CHECKING:
     from gaugellm_openai.client import OpenAIClient
@@ -49,7 +49,7 @@ class OpenAIHTTPBackend(Backend[OpenAIHTTPBackendArgs]):
 
     @property
     def info(self) -> dict[str, Any]:
-        return {
+        info = {
             **super().info,
             "target": self.args.target,
             "model": self._model,
@@ -57,6 +57,10 @@ class OpenAIHTTPBackend(Backend[OpenAIHTTPBackendArgs]):
             "stream": self.args.stream,
             "http2": self.args.http2,
         }
+        if self.args.api_kind in POOLING_KINDS:
+            info["stream"] = False  # these answers are never streamed, whatever the args say
+            info["batch_size"] = self.args.batch_size
+        return info
 
     # -- lifecycle --------------------------------------------------------------------------------------------
 

@@ -49,6 +49,29 @@ __all__ = ["mock_server"]
 @click.option(
     "--itl-growth-ms", default=0.0, show_default=True, type=float, help="Extra ITL per other stream being served."
 )
+@click.option(
+    "--reasoning-tokens",
+    default=0,
+    show_default=True,
+    type=int,
+    help="The first N tokens of each answer are reasoning.",
+)
+@click.option(
+    "--cached-tokens",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Prompt tokens reported as cached (0: not reported).",
+)
+@click.option("--tool-calls", is_flag=True, help="Answer requests that offer tools with a call of the first one.")
+@click.option("--embedding-dim", default=8, show_default=True, type=int, help="Length of every embedding vector.")
+@click.option(
+    "--pooling-ms",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Time to answer an embeddings, rerank or score request.",
+)
 @click.option("--cpus", default="", help="Pin the server to these cores, e.g. '1' or '0,1'.")
 def mock_server(
     host: str,
@@ -72,9 +95,14 @@ def mock_server(
     fault_after_tokens: int | None,
     max_streams: int | None,
     itl_growth_ms: float,
+    reasoning_tokens: int,
+    cached_tokens: int,
+    tool_calls: bool,
+    embedding_dim: int,
+    pooling_ms: float,
     cpus: str,
 ) -> None:
-    """Run a simulated OpenAI-compatible server (/v1/chat/completions, /v1/completions, /v1/models, /health).
+    """Run a simulated OpenAI-compatible server (chat and text completions, responses, embeddings, /v1/models).
 
     It prints one JSON line ({"url": ..., "pid": ...}) once it listens, and runs until Ctrl-C or SIGTERM.
     """
@@ -107,6 +135,11 @@ def mock_server(
             fault_after_tokens=fault_after_tokens,
             max_streams=max_streams,
             itl_growth_ms=itl_growth_ms,
+            reasoning_tokens=reasoning_tokens,
+            cached_tokens=cached_tokens,
+            tool_calls=tool_calls,
+            embedding_dim=embedding_dim,
+            pooling_ms=pooling_ms,
         )
         pinned = {int(cpu) for cpu in cpus.split(",") if cpu.strip()}
     except ValidationError as exc:

@@ -29,11 +29,13 @@ from gaugellm import ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm.causes import describe_exception
 from gaugellm.errors import BackendUnavailableError
 from gaugellm_openai import __version__
-from gaugellm_openai.args import OpenAIHTTPBackendArgs
+from gaugellm_openai.args import POOLING_KINDS, OpenAIHTTPBackendArgs
 from gaugellm_openai.h1 import H1Client, H1Origin, HTTPFailure, Reply
 from gaugellm_openai.payloads import build_body, encode_body
 from gaugellm_openai.pool import ShardedTransport
+from gaugellm_openai.pooling import record_pooling
 from gaugellm_openai.redact import Redactor
+from gaugellm_openai.responses_api import ResponsesConsumer, record_response
 from gaugellm_openai.sse import SSEDecoder
 from gaugellm_openai.stream import ChunkConsumer, StreamFailure, error_message, record_completion
 
@@ -283,6 +285,13 @@ def describe_status(status_code: int, reason: str, location: str | None, body: b
     return f"{status}: {detail}" if detail else status
 
 
+def _inputs(value: Any) -> int:
+    """How many inputs ``input`` (``documents``, ``text_2``) holds: a list of texts or token-id lists, else one."""
+    if isinstance(value, list) and value and all(isinstance(item, str | list) for item in value):
+        return len(value)
+    return 1
+
+
 def _clip(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 3] + "..."
@@ -297,8 +306,10 @@ class OpenAIClient:
         verify = tls_context(args.verify)
         self._http = build_http_client(args, verify)
         # an absolute URL, parsed once: httpx would otherwise parse and merge the path with base_url per request
-        self._path = httpx.URL(args.base_url + args.route("chat_completions" if args.is_chat else "completions"))
+        self._path = httpx.URL(args.base_url + args.route(args.route_name))
         self._chat = args.is_chat
+        self._responses = args.api_kind == "responses"
+        self._pooling = args.api_kind if args.api_kind in POOLING_KINDS else None
         # streamed requests take the lean HTTP/1.1 client where nothing needs httpx (see fast_path_reason)
         self._h1: H1Client | None = None
         self._h1_head = b""
@@ -321,7 +332,11 @@ class OpenAIClient:
     async def resolve(self, request: GenerationRequest, response: GenerationResponse, model: str | None) -> None:
         """Run ``request``, recording into ``response``; never raises except ``CancelledError``."""
         in_body = False
-        consumer = ChunkConsumer(response, chat=self._chat, continuous_usage=self._args.continuous_usage)
+        consumer: ChunkConsumer | ResponsesConsumer
+        if self._responses:
+            consumer = ResponsesConsumer(response)
+        else:
+            consumer = ChunkConsumer(response, chat=self._chat, continuous_usage=self._args.continuous_usage)
         try:
             body = build_body(self._args, request, model, stream=self._args.stream)
             stream = body.get("stream") is True  # a request's params may have switched streaming off (or on)
@@ -329,7 +344,8 @@ class OpenAIClient:
             if response.dispatched_ns is None:
                 response.mark_dispatched()
             if not stream:
-                await self._resolve_whole(request, response, content, {"trace": _DispatchStamp(response)})
+                inputs = _inputs(body.get({"rerank": "documents", "score": "text_2"}.get(self._args.api_kind, "input")))
+                await self._resolve_whole(request, response, content, {"trace": _DispatchStamp(response)}, inputs)
                 return
             if self._h1 is not None:
                 reply = await self._stream_h1(content, consumer, response)
@@ -378,7 +394,9 @@ class OpenAIClient:
         except Exception as exc:  # a bug here must cost one request, not the worker
             self._fail(response, ErrorKind.BACKEND, describe_exception(exc))
 
-    async def _stream_h1(self, content: bytes, consumer: ChunkConsumer, response: GenerationResponse) -> Reply:
+    async def _stream_h1(
+        self, content: bytes, consumer: ChunkConsumer | ResponsesConsumer, response: GenerationResponse
+    ) -> Reply:
         """Stream one request through the lean client: events are decoded and recorded in its read callback."""
         assert self._h1 is not None
         decoder = SSEDecoder()
@@ -401,23 +419,36 @@ class OpenAIClient:
         return reply
 
     @staticmethod
-    def _end_stream(request: GenerationRequest, response: GenerationResponse, consumer: ChunkConsumer) -> None:
+    def _end_stream(
+        request: GenerationRequest, response: GenerationResponse, consumer: ChunkConsumer | ResponsesConsumer
+    ) -> None:
         if not consumer.done:
             if consumer.finish_reason is None:
-                raise StreamFailure(ErrorKind.INCOMPLETE, "the stream ended before [DONE] and before any finish_reason")
+                raise StreamFailure(ErrorKind.INCOMPLETE, consumer.missing_end)
             response.extras["missing_done"] = True  # a server that ends its body without [DONE]: accepted
         consumer.finalise(request)
         response.finish(consumer.finish_reason)
 
     async def _resolve_whole(
-        self, request: GenerationRequest, response: GenerationResponse, content: bytes, extensions: dict[str, Any]
+        self,
+        request: GenerationRequest,
+        response: GenerationResponse,
+        content: bytes,
+        extensions: dict[str, Any],
+        inputs: int = 1,
     ) -> None:
         http_response = await self._http.post(self._path, content=content, extensions=extensions)
         at_ns = time.perf_counter_ns()
         if http_response.status_code >= 300:
             await self._fail_status(http_response, response)
             return
-        finish_reason = record_completion(response, request, http_response.content, chat=self._chat, at_ns=at_ns)
+        if self._pooling is not None:
+            record_pooling(self._pooling, response, request, http_response.content, inputs=inputs, at_ns=at_ns)
+            return
+        if self._responses:
+            finish_reason = record_response(response, request, http_response.content, at_ns=at_ns)
+        else:
+            finish_reason = record_completion(response, request, http_response.content, chat=self._chat, at_ns=at_ns)
         response.finish(finish_reason)
 
     def _fail(self, response: GenerationResponse, kind: ErrorKind, message: str, status: int | None = None) -> None:

@@ -213,6 +213,7 @@ BACKEND_FIELDS = {
     "read_timeout": floats_outside(0, 86_400, low_allowed=False),
     "max_tokens": ints_outside(1, 10**30),
     "max_connections": ints_outside(1, 10**30),
+    "batch_size": ints_outside(1, 65_536),
 }
 
 
@@ -240,6 +241,10 @@ MOCK_OPTIONS: dict[str, st.SearchStrategy[str]] = {
     "--tokens-per-chunk": ints_outside(1, 10_000_000),
     "--output-tokens": ints_outside(1, 10_000_000),
     "--seed": ints_outside(-(2**63), 2**63 - 1),
+    "--reasoning-tokens": ints_outside(0, 10_000_000),
+    "--cached-tokens": ints_outside(0, 10_000_000),
+    "--embedding-dim": ints_outside(1, 65_536),
+    "--pooling-ms": floats_outside(0, 3_600_000, low_allowed=True),
 }
 
 

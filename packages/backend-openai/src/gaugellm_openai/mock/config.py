@@ -75,6 +75,32 @@ class MockServerConfig(BaseModel):
         ge=0,
         description="Requests served at once; more wait in one FIFO queue (None or 0: unlimited, none ever waits).",
     )
+    reasoning_tokens: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_TOKENS,
+        description=(
+            "The first N tokens of each answer are reasoning (chat: delta.reasoning_content; responses: "
+            "response.reasoning_text.delta; completions: plain text), counted in the output and its usage."
+        ),
+    )
+    cached_tokens: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_TOKENS,
+        description="Prompt tokens reported as served from the prefix cache (at most the prompt; 0: not reported).",
+    )
+    tool_calls: bool = Field(
+        default=False,
+        description="Answer a chat or responses request that offers tools with a call of its first function.",
+    )
+    embedding_dim: int = Field(default=8, ge=1, le=65536, description="Length of every embedding vector answered.")
+    pooling_ms: float = Field(
+        default=0.0,
+        ge=0,
+        le=MAX_DELAY_MS,
+        description="Time to answer an embeddings, rerank or score request, from its arrival (or admission).",
+    )
     itl_growth_ms: float = Field(
         default=0.0, ge=0, description="Extra time between tokens per other stream being served (batch-size effect)."
     )
@@ -107,7 +133,11 @@ class MockServerConfig(BaseModel):
     def paced(self) -> bool:
         """Whether any chunk waits (otherwise a whole response is written at once)."""
         return (
-            self.ttft_ms > 0 or self.itl_ms > 0 or self.itl_growth_ms > 0 or (self.stall_rate > 0 and self.stall_ms > 0)
+            self.ttft_ms > 0
+            or self.itl_ms > 0
+            or self.itl_growth_ms > 0
+            or self.pooling_ms > 0
+            or (self.stall_rate > 0 and self.stall_ms > 0)
         )
 
     @property

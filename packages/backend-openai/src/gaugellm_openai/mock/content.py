@@ -23,8 +23,10 @@ from gaugellm_openai.mock.config import MockServerConfig
 __all__ = [
     "ID_PLACEHOLDER",
     "Renderer",
+    "TERMINATOR",
     "StreamPart",
     "chunk_frame",
+    "embedding_inputs",
     "json_response",
     "stream_head",
     "token_text",
@@ -92,6 +94,19 @@ def error_body(status: int, message: str) -> bytes:
     return _dumps({"error": {"message": message, "type": kind, "param": None, "code": status}})
 
 
+def embedding_inputs(value: Any) -> list[str | list[int]] | None:
+    """The inputs of an embeddings request (a string, strings, or token-id lists), or None when malformed."""
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not value:
+        return None
+    if all(type(item) is int for item in value):
+        return [value]  # one input given as token ids
+    if all(isinstance(item, str) or (isinstance(item, list) and item) for item in value):
+        return value
+    return None
+
+
 class Renderer:
     """Renders (and caches) the responses of one server configuration."""
 
@@ -99,6 +114,7 @@ class Renderer:
         self._config = config
         self._created = created
         self._model = json.dumps(config.model)
+        self.model_name = config.model
         self._middles: dict[bool, list[bytes]] = {True: [], False: []}
         self._offsets: dict[bool, list[int]] = {True: [0], False: [0]}  # [m]: length of the first m middles joined
         self._joined: dict[bool, bytes] = {True: b"", False: b""}
@@ -121,7 +137,9 @@ class Renderer:
             f'"created":{self._created},"model":{self._model},'
         )
 
-    def _choice(self, chat: bool, text: str | None, finish: str | None, role: bool = False) -> str:
+    def _choice(
+        self, chat: bool, text: str | None, finish: str | None, role: bool = False, reasoning: bool = False
+    ) -> str:
         reason = json.dumps(finish)
         if chat:
             delta = (
@@ -129,7 +147,7 @@ class Renderer:
                 if role
                 else "{}"
                 if text is None
-                else _dumps({"content": text}).decode()
+                else _dumps({"reasoning_content" if reasoning else "content": text}).decode()
             )
             return f'"choices":[{{"index":0,"delta":{delta},"logprobs":null,"finish_reason":{reason}}}]'
         text_json = json.dumps(text or "")
@@ -141,6 +159,11 @@ class Renderer:
         if prompt is None:
             return ""
         return f',"usage":{{"prompt_tokens":{prompt},"total_tokens":{prompt + done},"completion_tokens":{done}}}'
+
+    def chat_event(self, delta: dict[str, Any], finish_reason: str | None) -> bytes:
+        """One framed chat chunk with any ``delta`` (rendered per request: the tool-call answers use it)."""
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        return self._event((self._prefix(True) + '"choices":' + _dumps([choice]).decode() + "}").encode())
 
     def _role_chunk(self, usage_prompt: int | None = None) -> bytes:
         body = self._prefix(True) + self._choice(True, None, None, role=True) + self._usage_field(usage_prompt, 0) + "}"
@@ -155,7 +178,9 @@ class Renderer:
         end = min(start + config.tokens_per_chunk, n_tokens)
         text = "".join(token_text(i) for i in range(start, end))
         finish = finish_reason if end == n_tokens and config.finish_chunk != "separate" else None
-        body = self._prefix(chat) + self._choice(chat, text, finish) + self._usage_field(usage_prompt, end) + "}"
+        reasoning = chat and start < config.reasoning_tokens  # a chunk is reasoning when its first token is
+        choice = self._choice(chat, text, finish, reasoning=reasoning)
+        body = self._prefix(chat) + choice + self._usage_field(usage_prompt, end) + "}"
         framed = self._event(body.encode())
         every = config.keepalive_every
         if every and number % every == every - 1:
@@ -235,16 +260,21 @@ class Renderer:
             self._blobs[key] = blob
         return blob
 
+    def usage(self, prompt: int, output: int, chat: bool = True) -> dict[str, Any]:
+        """A whole usage object, with the cached and (chat) reasoning parts when the configuration has them."""
+        usage: dict[str, Any] = {"prompt_tokens": prompt, "total_tokens": prompt + output, "completion_tokens": output}
+        config = self._config
+        if config.cached_tokens:
+            usage["prompt_tokens_details"] = {"cached_tokens": min(config.cached_tokens, prompt)}
+        if config.reasoning_tokens and chat:
+            usage["completion_tokens_details"] = {"reasoning_tokens": min(config.reasoning_tokens, output)}
+        return usage
+
     def stream_tail(self, chat: bool, usage: tuple[int, int] | None) -> bytes:
         """The usage chunk (when asked) and ``[DONE]``, framed, plus the terminating zero-length chunk."""
         tail = b""
         if usage is not None:
-            prompt, output = usage
-            body = (
-                self._prefix(chat)
-                + f'"choices":[],"usage":{{"prompt_tokens":{prompt},"total_tokens":{prompt + output},'
-                + f'"completion_tokens":{output}}}}}'
-            )
+            body = self._prefix(chat) + '"choices":[],"usage":' + _dumps(self.usage(*usage, chat)).decode() + "}"
             tail = self._event(body.encode())
         return tail + chunk_frame(_DONE) + TERMINATOR
 
@@ -259,9 +289,14 @@ class Renderer:
         text = "".join(token_text(i) for i in range(n_tokens))
         choice: dict[str, Any]
         if chat:
+            message: dict[str, Any] = {"role": "assistant", "content": text}
+            thinking = min(self._config.reasoning_tokens, n_tokens)
+            if thinking:
+                message["reasoning_content"] = "".join(token_text(i) for i in range(thinking))
+                message["content"] = "".join(token_text(i) for i in range(thinking, n_tokens))
             choice = {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
+                "message": message,
                 "logprobs": None,
                 "finish_reason": finish_reason,
             }
@@ -275,12 +310,18 @@ class Renderer:
             "choices": [choice],
         }
         if usage is not None:
-            body["usage"] = {
-                "prompt_tokens": usage[0],
-                "total_tokens": usage[0] + usage[1],
-                "completion_tokens": usage[1],
-            }
+            body["usage"] = self.usage(*usage, chat)
         return _dumps(body)
+
+    def embeddings_body(self, count: int, prompt_tokens: int | None) -> bytes:
+        """``count`` vectors of ``embedding_dim`` floats (the same unit vector each time: only their shape matters)."""
+        dim = self._config.embedding_dim
+        vector = "[" + ",".join(["1.0"] + ["0.0"] * (dim - 1)) + "]"
+        items = ",".join(f'{{"object":"embedding","index":{index},"embedding":{vector}}}' for index in range(count))
+        usage = "null"
+        if prompt_tokens is not None:
+            usage = f'{{"prompt_tokens":{prompt_tokens},"total_tokens":{prompt_tokens}}}'
+        return f'{{"object":"list","data":[{items}],"model":{self._model},"usage":{usage}}}'.encode()
 
     def models_body(self) -> bytes:
         return _dumps(

@@ -29,6 +29,7 @@ class StreamJob:
         "_id",
         "_index",
         "_itl",
+        "_lead_s",
         "_parts",
         "_stall_at",
         "_stall_s",
@@ -46,8 +47,10 @@ class StreamJob:
         t0: float,
         number: bytes,
         stall_at: int | None,
+        lead_s: float | None = None,
     ) -> None:
         state = connection.state
+        self._lead_s = state.ttft_s if lead_s is None else lead_s  # from admission to token 0: TTFT, unless told
         self._connection = connection
         self._parts = parts
         self._tail = tail  # None: drop the connection after the parts instead of ending the response
@@ -68,7 +71,7 @@ class StreamJob:
 
     def begin(self, at: float) -> None:
         """Admitted by the serving model at ``at``: the service (TTFT, then the tokens) starts now."""
-        self._t0 = at + self._connection.state.ttft_s
+        self._t0 = at + self._lead_s
         self.start()
 
     def start(self) -> None:
@@ -129,8 +132,9 @@ class GrowingStreamJob(StreamJob):
         t0: float,
         number: bytes,
         stall_at: int | None,
+        lead_s: float | None = None,
     ) -> None:
-        super().__init__(connection, parts, tail, t0, number, stall_at)
+        super().__init__(connection, parts, tail, t0, number, stall_at, lead_s)
         self._next_due = t0
         self._stalled = False
 

@@ -19,13 +19,23 @@ from gaugellm_openai.mock.config import MockServerConfig
 from gaugellm_openai.mock.content import (
     ID_PLACEHOLDER,
     Renderer,
+    embedding_inputs,
     error_body,
     json_response,
     stream_head,
 )
 from gaugellm_openai.mock.jobs import GrowingStreamJob, StreamJob
 from gaugellm_openai.mock.pacing import Pacer
+from gaugellm_openai.mock.pooling import PoolingInputs, parse_rerank, parse_score, rerank_body, score_body
+from gaugellm_openai.mock.responses import ResponsesRenderer
 from gaugellm_openai.mock.serving import ServingModel
+from gaugellm_openai.mock.tools import (
+    chat_tool_body,
+    chat_tool_parts,
+    offered_tool,
+    responses_tool_body,
+    responses_tool_parts,
+)
 from gaugellm_openai.tokens import estimate_messages_tokens, estimate_text_tokens
 
 __all__ = ["MockHTTPProtocol", "ServerState"]
@@ -33,6 +43,19 @@ __all__ = ["MockHTTPProtocol", "ServerState"]
 _MAX_HEAD = 65_536
 _CHAT = b"/v1/chat/completions"
 _COMPLETIONS = b"/v1/completions"
+_RESPONSES = b"/v1/responses"
+_KINDS = {
+    _CHAT: "chat",
+    _COMPLETIONS: "completions",
+    _RESPONSES: "responses",
+    b"/v1/embeddings": "embeddings",
+    b"/v1/rerank": "rerank",
+    b"/rerank": "rerank",
+    b"/v2/rerank": "rerank",
+    b"/v1/score": "score",
+    b"/score": "score",
+}
+_POOLING = ("embeddings", "rerank", "score")
 
 
 class ServerState:
@@ -45,7 +68,9 @@ class ServerState:
     def __init__(self, config: MockServerConfig, loop: asyncio.AbstractEventLoop) -> None:
         self.config = config
         self.loop = loop
-        self.renderer = Renderer(config, created=int(time.time()))
+        created = self.created = int(time.time())
+        self.renderer = Renderer(config, created=created)
+        self.responses = ResponsesRenderer(config, created=created)
         self.pacer = Pacer(loop)
         self.rng = random.Random(config.seed)
         self.numbers = itertools.count(1)
@@ -210,12 +235,16 @@ class MockHTTPProtocol(asyncio.Protocol):
 
     def _dispatch(self, method: bytes, path: bytes, body: bytes, keep_alive: bool) -> None:
         state = self.state
-        if path in (_CHAT, _COMPLETIONS):
+        kind = _KINDS.get(path)
+        if kind is not None:
             if method != b"POST":
                 self._reply(405, error_body(405, "use POST"), keep_alive=keep_alive)
                 return
             state.stats["requests"] += 1
-            self._generate(path == _CHAT, body, keep_alive)
+            if kind in _POOLING:
+                self._pool(kind, body, keep_alive)
+            else:
+                self._generate(kind, body, keep_alive)
         elif path == b"/health":
             self.write(json_response(200, b"", keep_alive, b"text/plain"))
             if not keep_alive and self.transport is not None:
@@ -233,7 +262,9 @@ class MockHTTPProtocol(asyncio.Protocol):
         self.state.stats["bad_requests"] += 1
         self._reply(status, error_body(status, message), keep_alive=keep_alive)
 
-    def _generate(self, chat: bool, body: bytes, keep_alive: bool) -> None:
+    def _generate(self, kind: str, body: bytes, keep_alive: bool) -> None:
+        chat = kind == "chat"
+        responses = kind == "responses"
         start = self.state.loop.time()  # the request has fully arrived: the simulated engine starts now
         state = self.state
         config = state.config
@@ -255,6 +286,15 @@ class MockHTTPProtocol(asyncio.Protocol):
                 self._bad_request("'messages' must be a non-empty list", keep_alive)
                 return
             prompt_tokens = estimate_messages_tokens([m for m in messages if isinstance(m, dict)])
+        elif responses:
+            given = payload.get("input")
+            if isinstance(given, str):
+                prompt_tokens = estimate_text_tokens(given)
+            elif isinstance(given, list) and given and all(isinstance(item, dict) for item in given):
+                prompt_tokens = estimate_messages_tokens(given)
+            else:
+                self._bad_request("'input' must be a string or a non-empty list of input items", keep_alive)
+                return
         else:
             prompt = payload.get("prompt")
             if isinstance(prompt, list):
@@ -263,7 +303,10 @@ class MockHTTPProtocol(asyncio.Protocol):
                 self._bad_request("'prompt' must be a string", keep_alive)
                 return
             prompt_tokens = estimate_text_tokens(prompt)
-        max_tokens = payload.get("max_tokens", payload.get("max_completion_tokens"))
+        if responses:
+            max_tokens = payload.get("max_output_tokens")
+        else:
+            max_tokens = payload.get("max_tokens", payload.get("max_completion_tokens"))
         if max_tokens is not None and (type(max_tokens) is not int or max_tokens < 1):
             self._bad_request("max_tokens must be a positive integer", keep_alive)
             return
@@ -281,9 +324,18 @@ class MockHTTPProtocol(asyncio.Protocol):
         number = next(state.numbers)
         t0 = start + state.ttft_s
         renderer = state.renderer
+        tool = offered_tool(payload) if config.tool_calls and kind != "completions" else None
+        if tool is not None:
+            usage = (prompt_tokens, n_tokens) if config.usage else None
+            self._call_tool(responses, tool, payload, n_tokens, usage, number, start, keep_alive)
+            return
         if payload.get("stream") is not True:
             usage = (prompt_tokens, n_tokens) if config.usage else None
-            whole = json_response(200, renderer.completion_body(chat, n_tokens, finish, usage, number), keep_alive)
+            if responses:
+                content = state.responses.response_body(n_tokens, finish, usage, number)
+            else:
+                content = renderer.completion_body(chat, n_tokens, finish, usage, number)
+            whole = json_response(200, content, keep_alive)
             if not config.paced:
                 self.write(whole)
                 state.stats["completed"] += 1
@@ -295,19 +347,30 @@ class MockHTTPProtocol(asyncio.Protocol):
         options = payload.get("stream_options")
         if not isinstance(options, dict):
             options = {}
-        include_usage = config.usage and options.get("include_usage") is True
-        continuous = config.usage and options.get("continuous_usage_stats") is True
+        include_usage = config.usage and (responses or options.get("include_usage") is True)
+        continuous = config.usage and not responses and options.get("continuous_usage_stats") is True
         id_bytes = b"%016x" % number
-        tail = renderer.stream_tail(chat, (prompt_tokens, n_tokens) if include_usage else None)
+        usage_counts = (prompt_tokens, n_tokens) if include_usage else None
+        if responses:
+            tail = state.responses.stream_tail(n_tokens, finish, usage_counts)
+        else:
+            tail = renderer.stream_tail(chat, usage_counts)
         if not config.paced and state.unfaulty and not continuous:
             # the fast path: the whole stream in one write
-            blob = renderer.stream_blob(chat, n_tokens, finish) + tail
+            if responses:
+                blob = state.responses.stream_blob(n_tokens) + tail
+            else:
+                blob = renderer.stream_blob(chat, n_tokens, finish) + tail
             self.write(stream_head(keep_alive) + blob.replace(ID_PLACEHOLDER, id_bytes))
             state.stats["completed"] += 1
             if not keep_alive and self.transport is not None:
                 self.transport.close()
             return
-        parts = renderer.stream_parts(chat, n_tokens, finish, continuous_prompt=prompt_tokens if continuous else None)
+        if responses:
+            parts = state.responses.stream_parts(n_tokens)
+        else:
+            continuous_prompt = prompt_tokens if continuous else None
+            parts = renderer.stream_parts(chat, n_tokens, finish, continuous_prompt=continuous_prompt)
         final_tail: bytes | None = tail
         fault_at = config.fault_after_tokens if config.fault_after_tokens is not None else n_tokens // 2
         fault_at = min(fault_at, n_tokens - 1)
@@ -316,7 +379,9 @@ class MockHTTPProtocol(asyncio.Protocol):
             if state.draw(config.malformed_rate):
                 state.stats["malformed"] += 1
                 parts = list(parts)
-                where = next(i for i, (token, _) in enumerate(parts) if token >= fault_at and (i > 0 or not chat))
+                where = next(
+                    i for i, (token, _) in enumerate(parts) if token >= fault_at and (i > 0 or kind == "completions")
+                )
                 parts[where] = (parts[where][0], renderer.malformed_part())
             if state.draw(config.drop_rate):
                 parts = [part for part in parts if part[0] < fault_at] + [(fault_at, b"")]
@@ -326,6 +391,96 @@ class MockHTTPProtocol(asyncio.Protocol):
                 stall_at = fault_at
         self.write(stream_head(keep_alive))
         self._serve(state.job_class(self, parts, final_tail, t0, id_bytes, stall_at), start)
+
+    def _call_tool(
+        self,
+        responses: bool,
+        tool: str,
+        payload: dict[str, Any],
+        n_tokens: int,
+        usage: tuple[int, int] | None,
+        number: int,
+        start: float,
+        keep_alive: bool,
+    ) -> None:
+        """Answer with a call of ``tool`` whose arguments take ``n_tokens`` tokens (see :mod:`.tools`)."""
+        state = self.state
+        t0 = start + state.ttft_s
+        if payload.get("stream") is not True:
+            if responses:
+                content = responses_tool_body(state.responses, n_tokens, tool, usage, number)
+            else:
+                content = chat_tool_body(state.renderer, n_tokens, tool, usage, number)
+            whole = json_response(200, content, keep_alive)
+            self._serve(state.job_class(self, [(n_tokens - 1, whole)], b"", t0, b"", None), start)
+            return
+        if responses:
+            parts, tail = responses_tool_parts(state.responses, n_tokens, tool, usage)
+        else:
+            options = payload.get("stream_options")
+            asked = isinstance(options, dict) and options.get("include_usage") is True
+            parts = chat_tool_parts(state.renderer, n_tokens, tool)
+            tail = state.renderer.stream_tail(True, usage if asked else None)
+        self.write(stream_head(keep_alive))
+        self._serve(state.job_class(self, parts, tail, t0, b"%016x" % number, None), start)
+
+    def _pool(self, kind: str, body: bytes, keep_alive: bool) -> None:
+        """A request that generates nothing (embeddings, rerank, score): answered whole after ``pooling_ms``."""
+        start = self.state.loop.time()
+        state = self.state
+        config = state.config
+        try:
+            payload: Any = json.loads(body)
+        except ValueError:
+            self._bad_request("the body is not valid JSON", keep_alive)
+            return
+        if not isinstance(payload, dict):
+            self._bad_request("the body must be a JSON object", keep_alive)
+            return
+        model = payload.get("model")
+        if model is not None and model != config.model:
+            self._bad_request(f"The model `{model}` does not exist.", keep_alive, status=404)
+            return
+        parsed = self._pooling_inputs(kind, payload)
+        if isinstance(parsed, str):
+            self._bad_request(parsed, keep_alive)
+            return
+        count, prompt_tokens, top_n = parsed
+        if state.draw(config.error_rate):
+            state.stats["errors_injected"] += 1
+            message = f"mock server: injected error {config.error_status}"
+            self._reply(config.error_status, error_body(config.error_status, message), keep_alive=keep_alive)
+            return
+        usage = prompt_tokens if config.usage else None
+        number = next(state.numbers)
+        if kind == "embeddings":
+            content = state.renderer.embeddings_body(count, usage)
+        elif kind == "rerank":
+            content = rerank_body(config.model, count, top_n, usage, number)
+        else:
+            content = score_body(config.model, count, usage, number, state.created)
+        whole = json_response(200, content, keep_alive)
+        if config.pooling_ms <= 0 and state.serving is None:
+            self.write(whole)
+            state.stats["completed"] += 1
+            if not keep_alive and self.transport is not None:
+                self.transport.close()
+            return
+        lead_s = config.pooling_ms / 1000
+        self._serve(state.job_class(self, [(0, whole)], b"", start + lead_s, b"", None, lead_s), start)
+
+    @staticmethod
+    def _pooling_inputs(kind: str, payload: dict[str, Any]) -> PoolingInputs | str:
+        """What a pooling request asks for (items, prompt tokens, top_n), or why it is refused."""
+        if kind == "rerank":
+            return parse_rerank(payload)
+        if kind == "score":
+            return parse_score(payload)
+        texts = embedding_inputs(payload.get("input"))
+        if texts is None:
+            return "'input' must be a string, a list of strings or a list of token lists"
+        tokens = sum(len(text) if isinstance(text, list) else estimate_text_tokens(text) for text in texts)
+        return len(texts), tokens, None
 
     def _serve(self, job: StreamJob, arrival: float) -> None:
         """Start the job now, or hand it to the serving model, which starts it when a slot is free."""

@@ -92,6 +92,13 @@ class GenerationResponse:
 
     ``on_first_token`` is a hook for the runner (live progress, time-to-first-token stop conditions); it is called
     synchronously by :meth:`record_chunk` on the first chunk and is never pickled.
+
+    Reasoning models stream their reasoning before the answer; a backend that can tell them apart records reasoning
+    chunks with ``reasoning=True``, so that ``first_reasoning_ns`` and ``first_answer_ns`` time each part (the first
+    token of either kind stays ``first_token_ns``) and ``reasoning_tokens`` counts the reasoning. Both stay ``None``
+    for a model that does not reason. ``cached_prompt_tokens`` is the part of the prompt the server reports it served
+    from its prefix cache, where it says so. ``tool_calls`` is how many tool calls the answer made (``None``: none);
+    their streamed arguments are recorded as chunks, so the first one stops the time-to-first-token clock.
     """
 
     request_id: str
@@ -110,6 +117,11 @@ class GenerationResponse:
     output_tokens_source: TokenCountSource = "none"
     error: ResponseError | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    first_reasoning_ns: int | None = None
+    first_answer_ns: int | None = None
+    reasoning_tokens: int | None = None
+    cached_prompt_tokens: int | None = None
+    tool_calls: int | None = None
     on_first_token: Callable[[GenerationResponse], None] | None = field(default=None, repr=False, compare=False)
 
     # -- what a backend calls ------------------------------------------------------------------------------------
@@ -118,18 +130,25 @@ class GenerationResponse:
         """Stamp the moment the request left for the server (the runner does it unless the backend knows better)."""
         self.dispatched_ns = time.perf_counter_ns() if at_ns is None else at_ns
 
-    def record_chunk(self, text: str, tokens: int = 1, at_ns: int | None = None) -> None:
+    def record_chunk(self, text: str, tokens: int = 1, at_ns: int | None = None, *, reasoning: bool = False) -> None:
         """Record a piece of output as it arrives.
 
         ``tokens`` is how many tokens the chunk carries: exact when the backend knows (token ids), else 1, the
         common case of one token per server-sent event. ``at_ns`` lets a backend pass a timestamp it took even
-        earlier (when the bytes arrived, before parsing); by default the time is taken now.
+        earlier (when the bytes arrived, before parsing); by default the time is taken now. ``reasoning`` marks a
+        piece of a reasoning model's reasoning rather than of its answer.
         """
         now = time.perf_counter_ns() if at_ns is None else at_ns
         if self.first_token_ns is None:
             self.first_token_ns = now
             if self.on_first_token is not None:
                 self.on_first_token(self)
+        if reasoning:
+            if self.first_reasoning_ns is None:
+                self.first_reasoning_ns = now
+            self.reasoning_tokens = tokens + (self.reasoning_tokens or 0)
+        elif self.first_answer_ns is None:
+            self.first_answer_ns = now
         self.last_token_ns = now
         self.chunk_times_ns.append(now)
         self.chunk_tokens.append(tokens)
@@ -181,6 +200,18 @@ class GenerationResponse:
         if self.first_token_ns is None or self.dispatched_ns is None:
             return None
         return self.first_token_ns - self.dispatched_ns
+
+    @property
+    def time_to_first_reasoning_token_ns(self) -> int | None:
+        if self.first_reasoning_ns is None or self.dispatched_ns is None:
+            return None
+        return self.first_reasoning_ns - self.dispatched_ns
+
+    @property
+    def time_to_first_answer_token_ns(self) -> int | None:
+        if self.first_answer_ns is None or self.dispatched_ns is None:
+            return None
+        return self.first_answer_ns - self.dispatched_ns
 
     @property
     def latency_ns(self) -> int | None:

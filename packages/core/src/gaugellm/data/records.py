@@ -1,7 +1,8 @@
 """Checking one row of a data file and turning it into a compact request record.
 
 The rules are the same for every format (docs/data.md): a ``prompt`` (or ``text``) or chat ``messages``; optionally
-an output length (``output_tokens`` or ``max_tokens``), an ``id`` and generation ``params`` (in CSV: ``param.NAME``
+an output length (``output_tokens`` or ``max_tokens``), an ``id``, ``tools`` (tool definitions, sent as the ``tools``
+parameter) and generation ``params`` (in CSV: ``param.NAME``
 columns). Other fields are ignored, so files made for other tools still load. Every problem names the file and line.
 """
 
@@ -140,7 +141,22 @@ def _params(fields: dict[str, Any], where: str, from_text: bool) -> dict[str, An
             for prefix in _PARAM_PREFIXES:
                 if key.startswith(prefix) and len(key) > len(prefix):
                     params[key[len(prefix) :]] = _cell_value(value)
+    tools = fields.get("tools")
+    if tools is not None:
+        params["tools"] = _tools(tools, where, from_text)
     return params
+
+
+def _tools(raw: Any, where: str, from_text: bool) -> list[dict[str, Any]]:
+    """The ``tools`` column: a non-empty JSON array of tool definitions (objects), sent as the ``tools`` parameter."""
+    if from_text and isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{where}: 'tools' is not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(raw, list) or not raw or not all(isinstance(tool, dict) for tool in raw):
+        raise DataError(f"{where}: 'tools' must be a non-empty array of tool definitions (objects)")
+    return raw
 
 
 def _cell_value(cell: Any) -> Any:

@@ -3,7 +3,8 @@
 Two kinds of spec come out of it:
 
 * :class:`SyntheticSpec`: generated prompts with target token counts, e.g.
-  ``prompt_tokens=256,prompt_tokens_stdev=32,prompt_tokens_min=64,output_tokens=128,samples=1000``;
+  ``prompt_tokens=256,prompt_tokens_stdev=32,prompt_tokens_min=64,output_tokens=128,samples=1000`` (``tools=N``
+  adds N synthetic function tools to every request, ``images=N,image_size=WxH`` N images to every prompt);
 * :class:`FileSpec`: requests read from a file, given as a bare path (``data.jsonl``) or with options
   (``path=data.jsonl,output_tokens=128``).
 
@@ -57,6 +58,9 @@ _SYNTHETIC_KEYS = (
     *(field + suffix for field in _LENGTH_FIELDS for suffix in _LENGTH_SUFFIXES),
     *_COMMON_KEYS,
     "prefix_tokens",
+    "tools",
+    "images",
+    "image_size",
     "prefix_groups",
     "prefix_skew",
 )
@@ -78,6 +82,9 @@ class SyntheticSpec:
     seed: int | None = None
     chat: bool | None = None
     prefix_tokens: int = 0
+    tools: int = 0
+    images: int = 0
+    image_size: tuple[int, int] = (512, 512)
     prefix_groups: int = 1
     prefix_skew: float = 0.0
 
@@ -209,6 +216,16 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
         raise DataError(f"--data: prefix_skew must be between 0 (uniform) and 10 (Zipf exponent), got {raw_skew!r}")
     if (groups > 1 or skew) and not prefix:
         raise DataError("--data: prefix_groups and prefix_skew need prefix_tokens (the length of each group's prefix)")
+    images = _optional_int(pairs, "images", minimum=0) or 0
+    if images > _MAX_IMAGES:
+        raise DataError(f"--data: images must be at most {_MAX_IMAGES} per prompt, got {images}")
+    tools = _optional_int(pairs, "tools", minimum=0) or 0
+    if tools > _MAX_TOOLS:
+        raise DataError(f"--data: tools must be at most {_MAX_TOOLS}, got {tools}")
+    if images and _optional_bool(pairs, "chat") is False:
+        raise DataError("--data: images go in chat messages; remove chat=false (or images)")
+    if pairs.get("image_size") is not None and not images:
+        raise DataError("--data: image_size needs images=N (how many images each prompt carries)")
     return SyntheticSpec(
         prompt_tokens=prompt,
         output_tokens=output,
@@ -216,9 +233,33 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
         seed=_optional_int(pairs, "seed", minimum=None),
         chat=_optional_bool(pairs, "chat"),
         prefix_tokens=prefix,
+        tools=tools,
+        images=images,
+        image_size=_image_size(pairs.get("image_size")),
         prefix_groups=groups,
         prefix_skew=skew,
     )
+
+
+#: Images per prompt and synthetic tools per request: more is a typo, and would build requests of gigabytes.
+_MAX_IMAGES = 1_000
+_MAX_TOOLS = 10_000
+
+_SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+_LARGEST_SIDE = 8192
+
+
+def _image_size(raw: Any) -> tuple[int, int]:
+    """``image_size=WIDTHxHEIGHT`` (e.g. ``1024x768``); the default is 512x512."""
+    if raw is None:
+        return (512, 512)
+    match = _SIZE.match(str(raw))
+    if match is None:
+        raise DataError(f"--data: image_size must be WIDTHxHEIGHT, e.g. 1024x768; got {raw!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (1 <= width <= _LARGEST_SIDE and 1 <= height <= _LARGEST_SIDE):
+        raise DataError(f"--data: image_size sides must be between 1 and {_LARGEST_SIDE} pixels; got {raw!r}")
+    return width, height
 
 
 def _distribution(pairs: Mapping[str, Any], field: str, default: int | None) -> TokenDistribution | None:

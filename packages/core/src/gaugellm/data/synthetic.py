@@ -9,12 +9,34 @@ from typing import Any
 from gaugellm.backend.schemas import GenerationRequest
 from gaugellm.data.dataset import Dataset
 from gaugellm.data.fitting import fit_estimate, fit_tokenizer
+from gaugellm.data.images import synthetic_images
 from gaugellm.data.rng import RequestRandom
 from gaugellm.data.spec import SyntheticSpec
 from gaugellm.data.text import WordStream
 from gaugellm.data.tokens import TokenCounter, TokenizerCounter
 
-__all__ = ["SyntheticDataset"]
+__all__ = ["SyntheticDataset", "synthetic_tools"]
+
+
+def synthetic_tools(count: int) -> list[dict[str, Any]]:
+    """``count`` function tools in the chat completions shape, the same for every request (a server caches their
+    rendering in the prompt, as it would a real application's fixed tool set)."""
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": f"tool_{number}",
+                "description": f"Synthetic tool number {number}: looks a query up and returns what it finds.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"query": {"type": "string", "description": "What to look up."}},
+                    "required": ["query"],
+                },
+            },
+        }
+        for number in range(count)
+    ]
+
 
 #: Group prefixes kept in memory (each is built from its seed again when evicted).
 _PREFIX_CACHE = 1024
@@ -43,8 +65,9 @@ class SyntheticDataset(Dataset):
         super().__init__(counter)
         self.spec = spec
         self.seed = seed
-        self.chat = chat
+        self.chat = chat or spec.images > 0  # images travel in chat messages only
         self._source = source
+        self._tools = synthetic_tools(spec.tools)
         self._prefixes: dict[int, str] = {}
         weights = [1 / (group + 1) ** spec.prefix_skew for group in range(spec.prefix_groups)]
         total = sum(weights)
@@ -83,15 +106,21 @@ class SyntheticDataset(Dataset):
         output_tokens = self.spec.output_tokens.sample(rnd)
         text = self._fit(self._prefix_of(self.group(index)), WordStream(rnd), prompt_tokens)
         request_id = f"synthetic-{index}"
+        params: dict[str, Any] = {"tools": self._tools} if self._tools else {}
         if self.chat:
+            content: str | list[dict[str, Any]] = text
+            if self.spec.images:
+                images = synthetic_images(self.seed, index, self.spec.images, self.spec.image_size)
+                content = [{"type": "text", "text": text}, *images]
             return GenerationRequest(
                 request_id=request_id,
-                messages=[{"role": "user", "content": text}],
+                messages=[{"role": "user", "content": content}],
                 max_tokens=output_tokens,
                 prompt_tokens=prompt_tokens,
+                params=params,
             )
         return GenerationRequest(
-            request_id=request_id, prompt=text, max_tokens=output_tokens, prompt_tokens=prompt_tokens
+            request_id=request_id, prompt=text, max_tokens=output_tokens, prompt_tokens=prompt_tokens, params=params
         )
 
     def _fit(self, head: str, words: WordStream, target: int) -> str:
@@ -113,6 +142,9 @@ class SyntheticDataset(Dataset):
             "prompt_tokens": spec.prompt_tokens.describe(),
             "output_tokens": spec.output_tokens.describe(),
             "prefix_tokens": spec.prefix_tokens,
+            "tools": spec.tools,
+            "images": spec.images,
+            "image_size": "x".join(map(str, spec.image_size)) if spec.images else None,
             "prefix_groups": spec.prefix_groups,
             "prefix_skew": spec.prefix_skew,
             **self.token_counter.describe(),

@@ -105,6 +105,13 @@ class BenchmarkAccumulator:
         self.dispatch_lag = LogHistogram(exact_limit)
         self.prompt_length = LogHistogram(exact_limit)
         self.output_length = LogHistogram(exact_limit)
+        self.first_reasoning = LogHistogram(exact_limit)
+        self.first_answer = LogHistogram(exact_limit)
+        self.reasoning_tokens: int | None = None  # None until a response reports any
+        self.answer_tokens = 0
+        self.cached_prompt_tokens: int | None = None
+        self.tool_calls: int | None = None  # None until a response makes one
+        self.tool_call_requests = 0
 
     # -- the hot path --------------------------------------------------------------------------------------------
 
@@ -165,6 +172,11 @@ class BenchmarkAccumulator:
                     self.tpot.record(tpot)
             if chunks >= 2:
                 self._record_gaps(times, response.chunk_tokens)
+            if response.reasoning_tokens is not None or response.cached_prompt_tokens is not None:
+                self._count_reasoning(response, output)
+            if response.tool_calls:
+                self.tool_calls = response.tool_calls + (self.tool_calls or 0)
+                self.tool_call_requests += 1
             if self._slo is not None:
                 self._judge((ttft, itl, tpot, latency, ttft_sched, latency_sched), output or 0)
         elif error.kind is _CANCELLED:
@@ -230,6 +242,23 @@ class BenchmarkAccumulator:
             self.judged += 1
             for index in broken:
                 self.broken[index] += 1
+
+    def _count_reasoning(self, response: GenerationResponse, output: int | None) -> None:
+        """A reasoning model's split of its output, and the prompt's cached part: only for responses that have them."""
+        reasoning = response.reasoning_tokens
+        if reasoning is not None:
+            self.reasoning_tokens = reasoning + (self.reasoning_tokens or 0)
+            if output is not None:
+                self.answer_tokens += max(output - reasoning, 0)
+            dispatched = response.dispatched_ns
+            first = response.first_reasoning_ns
+            if first is not None and dispatched is not None:
+                self.first_reasoning.record(first - dispatched)
+                if response.first_answer_ns is not None:
+                    self.first_answer.record(response.first_answer_ns - dispatched)
+        cached = response.cached_prompt_tokens
+        if cached is not None:
+            self.cached_prompt_tokens = cached + (self.cached_prompt_tokens or 0)
 
     def _count_tokens(self, prompt: int | None, prompt_source: str, output: int | None, source: str) -> None:
         if prompt is not None:
@@ -349,6 +378,10 @@ class BenchmarkAccumulator:
             sustainable=self.sustainable(),
         )
 
+    def _generates_nothing(self) -> bool:
+        """Whether requests succeeded and none of them had output (the mark of a non-generative request type)."""
+        return self.successful > 0 and self.output_sources.get("none", 0) == self.successful
+
     def summary(self, started_ns: int, ended_ns: int) -> BenchmarkMetrics:
         """The benchmark's metrics over the throughput window ``started_ns .. ended_ns`` (perf_counter_ns)."""
         self._origin_ns = started_ns
@@ -367,7 +400,9 @@ class BenchmarkAccumulator:
             ),
             error_rate=self.errored / judged if judged else None,
             request_rate=request_rate,
-            output_tokens_per_s=per_second(self.output_tokens),
+            # a run that generates nothing (embeddings, scores) has no output rate, rather than a rate of zero
+            output_tokens_per_s=None if self._generates_nothing() else per_second(self.output_tokens),
+            prompt_tokens_per_s=per_second(self.prompt_tokens),
             total_tokens_per_s=per_second(self.prompt_tokens + self.output_tokens),
             concurrency=None if window_ns <= 0 else self.busy_ns / window_ns,
             tokens=TokenTotals(
@@ -375,6 +410,9 @@ class BenchmarkAccumulator:
                 output_tokens=self.output_tokens,
                 prompt_sources=dict(sorted(self.prompt_sources.items())),
                 output_sources=dict(sorted(self.output_sources.items())),
+                reasoning_tokens=self.reasoning_tokens,
+                answer_tokens=None if self.reasoning_tokens is None else self.answer_tokens,
+                cached_prompt_tokens=self.cached_prompt_tokens,
             ),
             ttft=distribution(self.ttft),
             ttft_from_schedule=distribution(self.ttft_from_schedule),
@@ -386,6 +424,10 @@ class BenchmarkAccumulator:
             dispatch_lag=distribution(self.dispatch_lag),
             prompt_length=distribution(self.prompt_length, unit="tokens"),
             output_length=distribution(self.output_length, unit="tokens"),
+            time_to_first_reasoning_token=optional_distribution(self.first_reasoning),
+            time_to_first_answer_token=optional_distribution(self.first_answer),
+            tool_calls=self.tool_calls,
+            tool_call_requests=None if self.tool_calls is None else self.tool_call_requests,
             errors=[
                 ErrorGroup(kind=kind, status_code=status_code, count=tally.count, example=tally.example)
                 for (kind, status_code), tally in sorted(
@@ -427,6 +469,11 @@ def distribution(histogram: LogHistogram, unit: Literal["ms", "tokens"] = "ms") 
             for bin_ in histogram.bins(per_power_of_two=_chart_resolution(histogram))
         ],
     )
+
+
+def optional_distribution(histogram: LogHistogram) -> Distribution | None:
+    """A distribution of times that only some kinds of run have: ``None`` (absent from reports) without samples."""
+    return distribution(histogram) if histogram.count else None
 
 
 def _chart_resolution(histogram: LogHistogram, target_bins: int = 32) -> int:

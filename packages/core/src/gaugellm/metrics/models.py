@@ -78,6 +78,21 @@ class TokenTotals(_Model):
         description="Successful requests per output token count source: server, engine, tokenizer, estimate "
         "(the response's own count), stream (counted from the streamed chunks), none.",
     )
+    reasoning_tokens: int | None = Field(
+        default=None,
+        ge=0,
+        description="Output tokens that were a reasoning model's reasoning (null: no request reported any).",
+    )
+    answer_tokens: int | None = Field(
+        default=None,
+        ge=0,
+        description="Output tokens of the answer, over the requests that reported reasoning tokens (null: none did).",
+    )
+    cached_prompt_tokens: int | None = Field(
+        default=None,
+        ge=0,
+        description="Prompt tokens the server served from its prefix cache (null: the server never said).",
+    )
 
 
 class ErrorGroup(_Model):
@@ -146,7 +161,12 @@ class BenchmarkMetrics(_Model):
     requests: RequestCounts
     error_rate: float | None = Field(description="errored / (successful + errored); cancelled requests excluded.")
     request_rate: float | None = Field(description="Successful requests per second over the window.")
-    output_tokens_per_s: float | None = Field(description="Output tokens of successful requests per second.")
+    output_tokens_per_s: float | None = Field(
+        description="Output tokens of successful requests per second; null when none had output (embeddings)."
+    )
+    prompt_tokens_per_s: float | None = Field(
+        default=None, description="Prompt (input) tokens of successful requests per second."
+    )
     total_tokens_per_s: float | None = Field(description="Prompt + output tokens of successful requests per second.")
     concurrency: float | None = Field(
         description="Mean number of requests in flight: sum of every request's dispatch-to-end time / window."
@@ -164,6 +184,20 @@ class BenchmarkMetrics(_Model):
     dispatch_lag: Distribution = Field(description="Dispatch - scheduled time, for every request (pacing error).")
     prompt_length: Distribution = Field(description="Prompt tokens per successful request (where known).")
     output_length: Distribution = Field(description="Output tokens per successful request.")
+    time_to_first_reasoning_token: Distribution | None = Field(
+        default=None,
+        description="First reasoning token - dispatch, over requests that streamed reasoning (null: none did).",
+    )
+    time_to_first_answer_token: Distribution | None = Field(
+        default=None,
+        description="First answer token - dispatch, over requests that streamed reasoning (null: none did).",
+    )
+    tool_calls: int | None = Field(
+        default=None, ge=0, description="Tool calls made by successful requests (null: no request made any)."
+    )
+    tool_call_requests: int | None = Field(
+        default=None, ge=0, description="Successful requests that made at least one tool call (null: none did)."
+    )
     errors: list[ErrorGroup] = Field(default_factory=list, description="Errors by kind and status code.")
     slo: SloSummary | None = Field(default=None, description="SLO attainment and goodput (null without --slo).")
     load: LoadSummary | None = Field(default=None, description="Sustainability of a rate stage (null otherwise).")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gaugellm.metrics.models import Distribution, SloSummary
+from gaugellm.reports.applicable import generative, measured
 from gaugellm.reports.models import BenchmarkReport, CapacityProbeReport, CapacityReport, RunReport
 
 if TYPE_CHECKING:
@@ -94,6 +95,14 @@ LOAD_COLUMNS: tuple[tuple[str, str], ...] = (("load", "left"),)
 
 def _columns(report: RunReport) -> list[tuple[str, str]]:
     columns = list(COLUMNS)
+    hidden = set()
+    if not measured(report, "ttft"):
+        hidden |= {"TTFT p50", "TTFT p99"}
+    if not measured(report, "itl"):
+        hidden |= {"ITL p50", "ITL p99"}
+    if not generative(report):
+        columns[columns.index(("out tok/s", "right"))] = ("in tok/s", "right")
+    columns = [column for column in columns if column[0] not in hidden]
     if any(b.metrics.slo is not None for b in report.benchmarks):
         columns += SLO_COLUMNS
     if any(b.metrics.load is not None for b in report.benchmarks):
@@ -121,7 +130,7 @@ def load_word(benchmark: BenchmarkReport) -> str:
     return "ok" if load.sustainable else "SATURATED"
 
 
-def _benchmark_row(benchmark: BenchmarkReport) -> list[str]:
+def _benchmark_row(benchmark: BenchmarkReport) -> dict[str, str]:
     from rich.markup import escape
 
     metrics = benchmark.metrics
@@ -130,7 +139,7 @@ def _benchmark_row(benchmark: BenchmarkReport) -> list[str]:
     error_rate = "-" if metrics.error_rate is None else f"{metrics.error_rate * 100:.1f}"
     if metrics.error_rate:
         error_rate = f"[red]{error_rate}[/red]"
-    return [
+    cells = [
         name,
         f"{counts.successful}/{counts.errored}/{counts.incomplete}",
         format_rate(metrics.request_rate),
@@ -142,6 +151,9 @@ def _benchmark_row(benchmark: BenchmarkReport) -> list[str]:
         format_ms(metrics.latency_from_schedule.p99),
         error_rate,
     ]
+    row = {column: cell for (column, _), cell in zip(COLUMNS, cells, strict=True)}
+    row["in tok/s"] = format_rate(metrics.prompt_tokens_per_s)
+    return row
 
 
 def render_console(report: RunReport, console: Console) -> None:
@@ -159,7 +171,8 @@ def render_console(report: RunReport, console: Console) -> None:
     columns = _columns(report)
     rows = []
     for benchmark in report.benchmarks:
-        row = _benchmark_row(benchmark)
+        cells = _benchmark_row(benchmark)
+        row = [cells[name] for name, _ in columns if name in cells]
         if SLO_COLUMNS[0] in columns:
             row += _slo_cells(benchmark)
         if LOAD_COLUMNS[0] in columns:
@@ -183,6 +196,8 @@ def render_console(report: RunReport, console: Console) -> None:
     console.print(table)
     _replay_lines(report, console)
     _slo_table(report, console)
+    _reasoning_table(report, console)
+    _tool_call_table(report, console)
     _cost_table(report, console)
     if report.capacity is not None:
         _capacity(report.capacity, console)
@@ -259,6 +274,62 @@ def _slo_table(report: RunReport, console: Console) -> None:
             format_rate(slo.good_output_tokens_per_s),
             *(str(broken.get(limit, "-")) for limit in limits),
         )
+    console.print(table)
+
+
+def _reasoning_table(report: RunReport, console: Console) -> None:
+    """Reasoning models' split of time and tokens, and the prompt cache: only when a benchmark reported them."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    def present(benchmark: BenchmarkReport) -> bool:
+        tokens = benchmark.metrics.tokens
+        return tokens.reasoning_tokens is not None or tokens.cached_prompt_tokens is not None
+
+    shown = [benchmark for benchmark in report.benchmarks if present(benchmark)]
+    if not shown:
+        return
+    table = Table(title="Reasoning and prompt cache", title_justify="left")
+    for name in ("benchmark", "TTFRT p50", "TTFRT p99", "TTFAT p50", "TTFAT p99", "reasoning tok", "answer tok"):
+        table.add_column(name, justify="left" if name == "benchmark" else "right")
+    table.add_column("cached prompt tok", justify="right")
+
+    def pair(distribution: Distribution | None) -> tuple[str, str]:
+        return ("-", "-") if distribution is None else _pair(distribution)
+
+    def count(value: int | None) -> str:
+        return "-" if value is None else str(value)
+
+    for benchmark in shown:
+        metrics = benchmark.metrics
+        table.add_row(
+            escape(benchmark.name),
+            *pair(metrics.time_to_first_reasoning_token),
+            *pair(metrics.time_to_first_answer_token),
+            count(metrics.tokens.reasoning_tokens),
+            count(metrics.tokens.answer_tokens),
+            count(metrics.tokens.cached_prompt_tokens),
+        )
+    table.caption = "TTFRT / TTFAT: time to first reasoning / answer token, ms"
+    table.caption_justify = "left"
+    console.print(table)
+
+
+def _tool_call_table(report: RunReport, console: Console) -> None:
+    """How many tool calls the answers made: only when a benchmark's requests made any."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    shown = [benchmark for benchmark in report.benchmarks if benchmark.metrics.tool_calls is not None]
+    if not shown:
+        return
+    table = Table(title="Tool calls", title_justify="left")
+    table.add_column("benchmark")
+    table.add_column("tool calls", justify="right")
+    table.add_column("requests with tool calls", justify="right")
+    for benchmark in shown:
+        metrics = benchmark.metrics
+        table.add_row(escape(benchmark.name), str(metrics.tool_calls), str(metrics.tool_call_requests))
     console.print(table)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from gaugellm.metrics.models import Distribution
 from gaugellm.reports.models import BenchmarkReport, RunReport
 
-__all__ = ["CSV_COLUMNS", "DISTRIBUTION_COLUMNS", "STATISTIC_COLUMNS", "render_csv"]
+__all__ = ["CSV_COLUMNS", "DISTRIBUTION_COLUMNS", "OPTIONAL_DISTRIBUTION_COLUMNS", "STATISTIC_COLUMNS", "render_csv"]
 
 Getter = Callable[[BenchmarkReport], Any]
 
@@ -143,8 +143,36 @@ _COLUMNS: list[tuple[str, Getter]] = (
     + _VERDICTS
 )
 
+#: Distributions that only some runs have (reasoning models): empty cells where a run has none.
+OPTIONAL_DISTRIBUTION_COLUMNS: tuple[str, ...] = ("time_to_first_reasoning_token", "time_to_first_answer_token")
+
+
+def _optional_statistic(distribution: str, statistic: str) -> Getter:
+    def get(benchmark: BenchmarkReport) -> Any:
+        value: Distribution | None = getattr(benchmark.metrics, distribution)
+        return None if value is None else getattr(value, statistic)
+
+    return get
+
+
+#: Request-type columns, after the capacity ones: reasoning and prompt-cache counts, then the optional distributions.
+_REQUEST_TYPE_COLUMNS: list[tuple[str, Getter]] = [
+    ("reasoning_tokens", lambda b: b.metrics.tokens.reasoning_tokens),
+    ("answer_tokens", lambda b: b.metrics.tokens.answer_tokens),
+    ("cached_prompt_tokens", lambda b: b.metrics.tokens.cached_prompt_tokens),
+    ("prompt_tokens_per_s", lambda b: b.metrics.prompt_tokens_per_s),
+    ("tool_calls", lambda b: b.metrics.tool_calls),
+    ("tool_call_requests", lambda b: b.metrics.tool_call_requests),
+] + [
+    (f"{distribution}_{statistic}_ms", _optional_statistic(distribution, statistic))
+    for distribution in OPTIONAL_DISTRIBUTION_COLUMNS
+    for statistic in STATISTIC_COLUMNS
+]
+
 #: Every column, in order.
-CSV_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _COLUMNS) + CAPACITY_COLUMNS
+CSV_COLUMNS: tuple[str, ...] = (
+    tuple(name for name, _ in _COLUMNS) + CAPACITY_COLUMNS + tuple(name for name, _ in _REQUEST_TYPE_COLUMNS)
+)
 
 
 def _cell(value: Any) -> Any:
@@ -170,5 +198,9 @@ def render_csv(report: RunReport) -> str:
             else [capacity.by, capacity.capacity, capacity.upper, capacity.status]
         )
         tail = [None if probe is None else probe.verdict, None if probe is None else probe.decided_by, *answer]
-        writer.writerow([_cell(get(benchmark)) for _, get in _COLUMNS] + [_cell(value) for value in tail])
+        writer.writerow(
+            [_cell(get(benchmark)) for _, get in _COLUMNS]
+            + [_cell(value) for value in tail]
+            + [_cell(get(benchmark)) for _, get in _REQUEST_TYPE_COLUMNS]
+        )
     return buffer.getvalue()

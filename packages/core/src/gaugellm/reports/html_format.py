@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from html import escape
 
-from gaugellm.metrics.models import BenchmarkMetrics, Distribution
+from gaugellm.metrics.models import BenchmarkMetrics, Distribution, TokenTotals
+from gaugellm.reports.applicable import generative
+from gaugellm.reports.applicable import measured as applies
 from gaugellm.reports.console import (
     capacity_sentence,
     format_attainment,
@@ -56,6 +58,8 @@ _DISTRIBUTIONS: tuple[tuple[str, str], ...] = (
     ("latency", "Latency (end - dispatch)"),
     ("latency_from_schedule", "Latency from schedule"),
     ("dispatch_lag", "Dispatch lag"),
+    ("time_to_first_reasoning_token", "Time to first reasoning token"),
+    ("time_to_first_answer_token", "Time to first answer token"),
 )
 _CHARTED: tuple[tuple[str, str], ...] = (
     ("ttft", "TTFT"),
@@ -68,25 +72,37 @@ def _td(value: str, css: str = "") -> str:
     return f'<td class="{css}">{escape(value)}</td>' if css else f"<td>{escape(value)}</td>"
 
 
+_SUMMARY_HEAD: tuple[str, ...] = (
+    "benchmark",
+    "ok",
+    "errors",
+    "cancelled",
+    "req/s",
+    "output tok/s",
+    "total tok/s",
+    "concurrency",
+    "TTFT p50",
+    "TTFT p99",
+    "ITL p50",
+    "ITL p99",
+    "latency p50",
+    "latency p99",
+    "sched. latency p99",
+    "dispatch lag p99",
+)
+
+
 def _summary_table(report: RunReport) -> str:
-    head: tuple[str, ...] = (
-        "benchmark",
-        "ok",
-        "errors",
-        "cancelled",
-        "req/s",
-        "output tok/s",
-        "total tok/s",
-        "concurrency",
-        "TTFT p50",
-        "TTFT p99",
-        "ITL p50",
-        "ITL p99",
-        "latency p50",
-        "latency p99",
-        "sched. latency p99",
-        "dispatch lag p99",
-    )
+    head = _SUMMARY_HEAD
+    hidden = set()
+    if not applies(report, "ttft"):
+        hidden |= {"TTFT p50", "TTFT p99"}
+    if not applies(report, "itl"):
+        hidden |= {"ITL p50", "ITL p99"}
+    if not generative(report):
+        hidden.add("output tok/s")
+        head = (*head[:5], "prompt tok/s", *head[5:])
+    head = tuple(name for name in head if name not in hidden)
     with_slo = any(b.metrics.slo is not None for b in report.benchmarks)
     with_load = any(b.metrics.load is not None for b in report.benchmarks)
     head += ("SLO met", "goodput") if with_slo else ()
@@ -95,24 +111,32 @@ def _summary_table(report: RunReport) -> str:
     for benchmark in report.benchmarks:
         metrics = benchmark.metrics
         name = benchmark.name + (" (incomplete)" if benchmark.incomplete else "")
-        cells = (
-            name,
-            str(metrics.requests.successful),
-            str(metrics.requests.errored),
-            str(metrics.requests.incomplete),
-            format_rate(metrics.request_rate),
-            format_rate(metrics.output_tokens_per_s),
-            format_rate(metrics.total_tokens_per_s),
-            format_rate(metrics.concurrency),
-            format_ms(metrics.ttft.p50),
-            format_ms(metrics.ttft.p99),
-            format_ms(metrics.itl.p50),
-            format_ms(metrics.itl.p99),
-            format_ms(metrics.latency.p50),
-            format_ms(metrics.latency.p99),
-            format_ms(metrics.latency_from_schedule.p99),
-            format_ms(metrics.dispatch_lag.p99),
+        values = dict(
+            zip(
+                (*_SUMMARY_HEAD, "prompt tok/s"),
+                (
+                    name,
+                    str(metrics.requests.successful),
+                    str(metrics.requests.errored),
+                    str(metrics.requests.incomplete),
+                    format_rate(metrics.request_rate),
+                    format_rate(metrics.output_tokens_per_s),
+                    format_rate(metrics.total_tokens_per_s),
+                    format_rate(metrics.concurrency),
+                    format_ms(metrics.ttft.p50),
+                    format_ms(metrics.ttft.p99),
+                    format_ms(metrics.itl.p50),
+                    format_ms(metrics.itl.p99),
+                    format_ms(metrics.latency.p50),
+                    format_ms(metrics.latency.p99),
+                    format_ms(metrics.latency_from_schedule.p99),
+                    format_ms(metrics.dispatch_lag.p99),
+                    format_rate(metrics.prompt_tokens_per_s),
+                ),
+                strict=True,
+            )
         )
+        cells = [values[column] for column in head if column in values]
         extra = ""
         if with_slo:
             slo = metrics.slo
@@ -135,6 +159,8 @@ def _sweep_charts(report: RunReport) -> str:
         return ""
     charts = []
     for name, title in (("ttft", "TTFT"), ("itl", "ITL"), ("latency", "Latency")):
+        if not applies(report, name):
+            continue
         series = []
         for percentile, dashed in (("p50", False), ("p99", True)):
             points = []
@@ -153,7 +179,10 @@ def _sweep_charts(report: RunReport) -> str:
             if b.metrics.request_rate is not None and b.metrics.output_tokens_per_s is not None
         ],
     )
-    charts.append(line_chart("Output tokens/s vs request rate", [throughput], "successful requests / s", "tokens/s"))
+    if generative(report):
+        charts.append(
+            line_chart("Output tokens/s vs request rate", [throughput], "successful requests / s", "tokens/s")
+        )
     return "<h2>Latency vs throughput</h2><div class='charts'>" + "".join(charts) + "</div>"
 
 
@@ -293,18 +322,25 @@ def _capacity_section(report: RunReport) -> str:
     )
 
 
+def _applies_to(metrics: BenchmarkMetrics, name: str) -> bool:
+    """Whether a distribution belongs in a benchmark's section: present, and measured unless nothing succeeded."""
+    distribution: Distribution | None = getattr(metrics, name)
+    return distribution is not None and (distribution.count > 0 or metrics.requests.successful == 0)
+
+
 def _distribution_table(metrics: BenchmarkMetrics) -> str:
     columns = ("count", "mean", "stdev", "min", "p50", "p90", "p95", "p99", "max")
     header = "<tr><th>ms</th>" + "".join(f"<th>{name}</th>" for name in columns) + "</tr>"
     rows = []
-    for name, title in _DISTRIBUTIONS:
+    present = [(name, title) for name, title in _DISTRIBUTIONS if _applies_to(metrics, name)]
+    for name, title in present:
         distribution: Distribution = getattr(metrics, name)
         values = [str(distribution.count)] + [format_ms(getattr(distribution, column)) for column in columns[1:]]
         note = "" if distribution.exact else " *"
         rows.append("<tr>" + _td(title + note) + "".join(_td(value) for value in values) + "</tr>")
     footnote = (
         "<p class='meta'>* percentiles from a log histogram (within 0.4 %).</p>"
-        if any(not getattr(metrics, name).exact for name, _ in _DISTRIBUTIONS)
+        if any(not getattr(metrics, name).exact for name, _ in present)
         else ""
     )
     return "<table>" + header + "".join(rows) + "</table>" + footnote
@@ -313,6 +349,8 @@ def _distribution_table(metrics: BenchmarkMetrics) -> str:
 def _histograms(metrics: BenchmarkMetrics) -> str:
     charts = []
     for index, (name, title) in enumerate(_CHARTED):
+        if not _applies_to(metrics, name):
+            continue
         distribution: Distribution = getattr(metrics, name)
         markers = [
             Marker(label, value)
@@ -341,6 +379,16 @@ def _errors_table(benchmark: BenchmarkReport) -> str:
     return "<h3>Errors</h3><table>" + header + "".join(rows) + "</table>"
 
 
+def token_details(tokens: TokenTotals) -> str:
+    """`` · 120 reasoning + 80 answer tokens · 64 cached prompt tokens``, for what the run reported (else empty)."""
+    text = ""
+    if tokens.reasoning_tokens is not None:
+        text += f" · {tokens.reasoning_tokens} reasoning + {tokens.answer_tokens} answer tokens"
+    if tokens.cached_prompt_tokens is not None:
+        text += f" · {tokens.cached_prompt_tokens} cached prompt tokens"
+    return text
+
+
 def _benchmark_section(benchmark: BenchmarkReport) -> str:
     metrics = benchmark.metrics
     tokens = metrics.tokens
@@ -354,6 +402,12 @@ def _benchmark_section(benchmark: BenchmarkReport) -> str:
         f"profile {json.dumps(benchmark.profile, sort_keys=True, default=str)} · {benchmark.duration_s:.2f} s · {state}"
         f"{'' if benchmark.incomplete or not benchmark.stop_reason else ' (' + benchmark.stop_reason + ')'} · "
         f"{tokens.prompt_tokens} prompt + {tokens.output_tokens} output tokens (output counted by {sources})"
+        f"{token_details(tokens)}"
+        + (
+            ""
+            if metrics.tool_calls is None
+            else f" · {metrics.tool_calls} tool calls in {metrics.tool_call_requests} requests"
+        )
     )
     return (
         f"<h2>{escape(benchmark.name)}</h2><p class='meta'>{escape(facts)}</p>"

@@ -129,7 +129,8 @@ def benchmark_report(outcome: StageOutcome, price_per_hour: float | None = None)
 def token_counting(stages: Sequence[StageOutcome], data_counting: str | None) -> dict[str, str]:
     """Where the reported token counts came from: the most common source over successful requests.
 
-    Without any successful request, the data set's own counting (``tokenizer`` or ``estimate``) is what there is.
+    Without any successful request, the data set's own counting (``tokenizer`` or ``estimate``) is what there is;
+    successful requests that had nothing to count (embeddings have no output) give ``none``.
     """
     prompt: Counter[str] = Counter()
     output: Counter[str] = Counter()
@@ -140,7 +141,9 @@ def token_counting(stages: Sequence[StageOutcome], data_counting: str | None) ->
 
     def pick(counts: Counter[str]) -> str:
         known = Counter({source: n for source, n in counts.items() if source != "none"})
-        return known.most_common(1)[0][0] if known else fallback
+        if known:
+            return known.most_common(1)[0][0]
+        return "none" if counts else fallback  # requests succeeded without any count: they had nothing to count
 
     counting = {"prompt": pick(prompt), "output": pick(output)}
     if data_counting is not None:

@@ -5,8 +5,9 @@ Subclass :class:`BackendConformance` in your test suite; see docs/plugins.md, "T
 
 import pytest
 
-pytest.register_assert_rewrite("gaugellm.testing.conformance")
+pytest.register_assert_rewrite("gaugellm.testing.conformance", "gaugellm.testing.request_kinds")
 
 from gaugellm.testing.conformance import STANDARD_TESTS, BackendConformance, Capabilities  # noqa: E402
+from gaugellm.testing.request_kinds import KIT_TOOL, REQUEST_KINDS  # noqa: E402
 
-__all__ = ["STANDARD_TESTS", "BackendConformance", "Capabilities"]
+__all__ = ["KIT_TOOL", "REQUEST_KINDS", "STANDARD_TESTS", "BackendConformance", "Capabilities"]

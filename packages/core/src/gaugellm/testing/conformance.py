@@ -16,6 +16,9 @@ because one started backend is shared by the class's tests — engines are slow 
         def unreachable_backend_args(cls):        # needed while capabilities.validates_target is true
             return MyArgs(target="http://127.0.0.1:9")
 
+        def args_for_kind(self, kind, backend_args, request):  # needed for the request kinds you declare
+            return backend_args.model_copy(update={"endpoint": kind})  # e.g. capabilities.embeddings=True
+
 Standard tests may be switched off only by capability flags or by overriding them with an explicit
 ``@pytest.mark.xfail(reason=...)``; a subclass that deletes or silently overrides one fails
 ``test_conformance_suite_is_complete``.
@@ -39,6 +42,7 @@ from gaugellm.backend.args import BackendArgs
 from gaugellm.backend.base import Backend
 from gaugellm.backend.schemas import ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm.errors import BackendUnavailableError
+from gaugellm.testing.request_kinds import RequestKindTests
 
 __all__ = ["STANDARD_TESTS", "BackendConformance", "Capabilities"]
 
@@ -56,6 +60,14 @@ class Capabilities:
     validates_target: bool = True  # validate() can detect a target that does not serve (needs unreachable args)
     cancellation: bool = True  # a request can be cancelled mid-stream
     max_tokens: bool = True  # the output budget is honoured (output tokens <= max_tokens)
+    # Request kinds beyond text and chat (gaugellm.testing.request_kinds), off unless declared; each needs
+    # BackendConformance.args_for_kind() to give args that serve it.
+    responses: bool = False  # the Responses API: a streamed answer, timed like chat
+    reasoning: bool = False  # reasoning recorded apart from the answer (record_chunk(..., reasoning=True))
+    tool_calls: bool = False  # a request that offers tools is answered with a tool call, counted and timed
+    embeddings: bool = False  # embeddings: one whole answer, nothing generated
+    rerank: bool = False  # rerank: the same
+    score: bool = False  # score: the same
 
 
 async def _resolve(
@@ -74,7 +86,7 @@ def _dumps_of(args: BackendArgs) -> list[str]:
     return [repr(args), str(args), args.model_dump_json(), repr(args.model_dump()), repr(args.model_dump(mode="json"))]
 
 
-class BackendConformance:
+class BackendConformance(RequestKindTests):
     """Subclass me in your test suite; see the module docstring."""
 
     capabilities: ClassVar[Capabilities] = Capabilities()
@@ -305,7 +317,10 @@ def _is_secret_field(annotation: Any) -> bool:
 
 
 STANDARD_TESTS: tuple[str, ...] = tuple(
-    name for name, value in vars(BackendConformance).items() if name.startswith("test_") and callable(value)
+    name
+    for owner in (BackendConformance, RequestKindTests)
+    for name, value in vars(owner).items()
+    if name.startswith("test_") and callable(value)
 )
 
 
@@ -317,7 +332,7 @@ def _violations(cls: type[Any]) -> list[str]:
     """Standard tests that a subclass deleted, or overrode without an explicit xfail."""
     problems = []
     for name in STANDARD_TESTS:
-        original = vars(BackendConformance)[name]
+        original = inspect.getattr_static(BackendConformance, name)
         current = inspect.getattr_static(cls, name, None)
         if current is original:
             continue
