@@ -1,7 +1,7 @@
 """Benchmark: replaying a generated ten-minute Mooncake-style trace at 10x against the simulated server.
 
-The trace has bursty arrivals (gamma gaps, ``--burstiness`` 0.5) at a mean of ``--rate`` requests per second of trace time,
-prompts built from shared 512-token blocks, and short answers; replayed ``--speedup`` times faster it lasts about a
+The trace has bursty arrivals (gamma gaps, ``--burstiness`` 0.5) at a mean of ``--rate`` requests per second of
+trace time, prompts built from shared 512-token blocks, and short answers; replayed ``--speedup`` times faster it lasts about a
 minute. Prints the dispatch lag (how far the replay fell behind its trace) at p50 / p99 / max and the share of requests
 sent within 1 ms of their time. Target: lag p99 within the constant profile's figure on the same machine
 (``runner_pacing.py``).
