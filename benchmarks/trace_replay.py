@@ -1,12 +1,12 @@
 """Benchmark: replaying a generated ten-minute Mooncake-style trace at 10x against the simulated server.
 
 The trace has bursty arrivals (gamma gaps, ``--burstiness`` 0.5) at a mean of ``--rate`` requests per second of
-trace time, prompts built from shared 512-token blocks, and short answers; replayed ``--speedup`` times faster it lasts about a
-minute. Prints the dispatch lag (how far the replay fell behind its trace) at p50 / p99 / max and the share of requests
-sent within 1 ms of their time. Target: lag p99 within the constant profile's figure on the same machine
-(``runner_pacing.py``).
+trace time, prompts built from shared 512-token blocks, and short answers; replayed ``--speedup`` times faster it
+lasts about a minute. Prints the dispatch lag (how far the replay fell behind its trace) at p50 / p99 / max and the
+share of requests sent within 1 ms of their time. Target: lag p99 within the constant profile's figure on the same
+machine (``runner_pacing.py``, or a constant run at the same rate and prompt lengths).
 
-    hatch run python benchmarks/trace_replay.py [--minutes 10] [--rate 30] [--speedup 10]
+    hatch run python benchmarks/trace_replay.py [--minutes 10] [--rate 30] [--speedup 10] [--burstiness 0.5]
 """
 
 from __future__ import annotations
