@@ -31,7 +31,9 @@ def test_generated_plugin_passes_its_conformance_tests_from_a_wheel(tmp_path, wh
     (package / "src").rename(tmp_path / "moved-src")
     tests = run(env.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", package / "tests", check=False)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "12 passed, 1 skipped" in tests.stdout, tests.stdout
+    # Skipped: what the template does not declare (one streaming capability and the six request kinds beyond chat
+    # and completions: Responses, reasoning, tool calls, embeddings, rerank, score).
+    assert "12 passed, 7 skipped" in tests.stdout, tests.stdout
 
     # And the stock runner drives it.
     report_file = tmp_path / "acme.json"
