@@ -81,3 +81,35 @@ def test_embeddings_from_vllm_have_no_token_timing(
     assert metrics["ttft"]["count"] == 0, "nothing streams: no time to first token"
     assert metrics["itl"]["count"] == 0
     assert metrics["prompt_tokens_per_s"] > 0
+
+
+def test_the_in_process_backend_embeds_with_a_pooling_engine(
+    tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``--backend vllm`` with ``task: embed``: the engine in the worker, started as a pooling model."""
+    from vllm_env import CPU_ENGINE_CONFIG
+
+    workdir = tmp_path_factory.mktemp("embed")  # short: vLLM's socket paths under it must fit in 107 bytes
+    kwargs = {
+        "model": str(tiny_model_dir),
+        "task": "embed",
+        "vllm_config": {**CPU_ENGINE_CONFIG, "runner": "pooling", "convert": "embed"},
+    }
+    args = [
+        "--backend", "vllm", "--backend-kwargs", json.dumps(kwargs),
+        "-p", "concurrent", "-c", "2", "-n", "6",
+        "--data", "prompt_tokens=32,output_tokens=1", "--tokenizer", str(tiny_model_dir),
+    ]  # fmt: skip
+    with gaugellm_run(args, workdir) as running:
+        result = running.wait(timeout=240)
+    assert result.returncode == 0, result.describe()
+    report = result.report
+    assert report is not None, result.describe()
+    assert report["backend"]["task"] == "embed"
+    [benchmark] = report["benchmarks"]
+    metrics = benchmark["metrics"]
+    assert metrics["requests"]["successful"] == 6, result.describe()
+    assert metrics["latency"]["count"] == 6
+    assert metrics["ttft"]["count"] == 0
+    assert metrics["tokens"]["prompt_sources"] == {"engine": 6}
+    assert metrics["tokens"]["prompt_tokens"] >= 6 * 32

@@ -49,6 +49,14 @@ class VLLMBackendArgs(BackendArgs):
             "as they are), 'plain' (no template ever) or 'chat_template' (always the template)."
         ),
     )
+    task: Literal["generate", "embed"] = Field(
+        default="generate",
+        description=(
+            "What each request asks of the engine: 'generate' text, or 'embed' its prompt (a pooling model: start "
+            'the engine with vllm_config {"runner": "pooling", "convert": "embed"} for a generative '
+            "architecture). Embeddings stream nothing: no time to first token, no inter-token latency."
+        ),
+    )
     temperature: float = Field(
         default=1.0,
         ge=0.0,

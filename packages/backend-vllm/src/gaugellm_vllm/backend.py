@@ -55,6 +55,7 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
         info = super().info
         info.update(
             model=self.args.model,
+            task=self.args.task,
             request_format=self.args.request_format,
             stream=self.args.stream,
             vllm_config=self.args.model_dump(mode="json")["vllm_config"],  # secrets masked
@@ -103,12 +104,18 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
             )
         try:
             await engine.check_health()
-            params = self._api.SamplingParams(max_tokens=1, output_kind=self._api.RequestOutputKind.FINAL_ONLY)
-            async for _ in engine.generate({"prompt": "ping"}, params, self._next_request_id("validate")):
-                pass
+            request_id = self._next_request_id("validate")
+            if self.args.task == "embed":
+                async for _ in engine.encode({"prompt": "ping"}, self._api.PoolingParams(task="embed"), request_id):
+                    pass
+            else:
+                params = self._api.SamplingParams(max_tokens=1, output_kind=self._api.RequestOutputKind.FINAL_ONLY)
+                async for _ in engine.generate({"prompt": "ping"}, params, request_id):
+                    pass
         except Exception as exc:
+            verb = "embed" if self.args.task == "embed" else "generate"
             raise BackendUnavailableError(
-                f"the vLLM engine for {self.args.model!r} cannot generate: {type(exc).__name__}: {exc}"
+                f"the vLLM engine for {self.args.model!r} cannot {verb}: {type(exc).__name__}: {exc}"
             ) from exc
 
     async def default_model(self) -> str | None:
@@ -145,6 +152,9 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
             response.finish()
             return
         engine_request_id = self._next_request_id(request.request_id)
+        if self.args.task == "embed":
+            await self._embed(engine, api, request, response, engine_request_id)
+            return
         try:
             prompt = render_prompt(request, self.args.request_format, self._tokenizer)
             output_kind = api.RequestOutputKind.DELTA if self.args.stream else api.RequestOutputKind.FINAL_ONLY
@@ -191,6 +201,42 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
             "engine_timing": engine_timing(getattr(last, "metrics", None)),
         }
         response.finish(finish_reason)
+
+    async def _embed(
+        self, engine: Any, api: Any, request: GenerationRequest, response: GenerationResponse, request_id: str
+    ) -> None:
+        """One embedding: the prompt through the pooling model, timed from dispatch to the vector (no tokens)."""
+        try:
+            prompt = render_prompt(request, self.args.request_format, self._tokenizer)
+            params = api.PoolingParams(task="embed")
+        except Exception as exc:
+            response.fail(ErrorKind.BACKEND, f"invalid request for vLLM: {type(exc).__name__}: {exc}")
+            response.finish()
+            return
+        last: Any = None
+        try:
+            async for out in engine.encode(
+                prompt.prompt, params, request_id, tokenization_kwargs=prompt.tokenization_kwargs
+            ):
+                last = out
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await engine.abort(request_id)
+            raise
+        except Exception as exc:
+            response.fail(ErrorKind.BACKEND, f"vLLM failed the embedding: {type(exc).__name__}: {exc}")
+            response.finish()
+            return
+        if last is None or not last.finished:
+            response.fail(ErrorKind.INCOMPLETE, "the engine ended the request before its embedding")
+        prompt_tokens = len(last.prompt_token_ids) if last is not None and last.prompt_token_ids is not None else None
+        response.set_usage(prompt_tokens, None, "engine")
+        data = getattr(getattr(last, "outputs", None), "data", None)
+        response.extras["vllm"] = {
+            "request_id": request_id,
+            "dimensions": None if data is None else len(data),
+        }
+        response.finish("stop")
 
 
 def _tokenizer_of(engine: Any) -> Any:

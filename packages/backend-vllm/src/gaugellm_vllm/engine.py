@@ -34,6 +34,7 @@ class VLLMApi:
     AsyncEngineArgs: Any
     SamplingParams: Any
     RequestOutputKind: Any
+    PoolingParams: Any
 
 
 def load_vllm() -> VLLMApi:
@@ -41,6 +42,7 @@ def load_vllm() -> VLLMApi:
     try:
         import vllm
         from vllm.engine.arg_utils import AsyncEngineArgs
+        from vllm.pooling_params import PoolingParams
         from vllm.sampling_params import RequestOutputKind, SamplingParams
         from vllm.v1.engine.async_llm import AsyncLLM
     except ModuleNotFoundError as exc:
@@ -61,6 +63,7 @@ def load_vllm() -> VLLMApi:
         AsyncEngineArgs=AsyncEngineArgs,
         SamplingParams=SamplingParams,
         RequestOutputKind=RequestOutputKind,
+        PoolingParams=PoolingParams,
     )
 
 
