@@ -258,6 +258,22 @@ class MockHTTPProtocol(asyncio.Protocol):
         else:
             self._reply(404, error_body(404, f"no route {path.decode('latin-1')}"), keep_alive=keep_alive)
 
+    def _payload(self, body: bytes, keep_alive: bool) -> dict[str, Any] | None:
+        """The request's JSON object for the served model; ``None`` once a 400 or 404 has been answered instead."""
+        try:
+            payload: Any = json.loads(body)
+        except ValueError:
+            self._bad_request("the body is not valid JSON", keep_alive)
+            return None
+        if not isinstance(payload, dict):
+            self._bad_request("the body must be a JSON object", keep_alive)
+            return None
+        model = payload.get("model")
+        if model is not None and model != self.state.config.model:
+            self._bad_request(f"The model `{model}` does not exist.", keep_alive, status=404)
+            return None
+        return payload
+
     def _bad_request(self, message: str, keep_alive: bool, status: int = 400) -> None:
         self.state.stats["bad_requests"] += 1
         self._reply(status, error_body(status, message), keep_alive=keep_alive)
@@ -268,17 +284,8 @@ class MockHTTPProtocol(asyncio.Protocol):
         start = self.state.loop.time()  # the request has fully arrived: the simulated engine starts now
         state = self.state
         config = state.config
-        try:
-            payload: Any = json.loads(body)
-        except ValueError:
-            self._bad_request("the body is not valid JSON", keep_alive)
-            return
-        if not isinstance(payload, dict):
-            self._bad_request("the body must be a JSON object", keep_alive)
-            return
-        model = payload.get("model")
-        if model is not None and model != config.model:
-            self._bad_request(f"The model `{model}` does not exist.", keep_alive, status=404)
+        payload = self._payload(body, keep_alive)
+        if payload is None:
             return
         if chat:
             messages = payload.get("messages")
@@ -429,17 +436,8 @@ class MockHTTPProtocol(asyncio.Protocol):
         start = self.state.loop.time()
         state = self.state
         config = state.config
-        try:
-            payload: Any = json.loads(body)
-        except ValueError:
-            self._bad_request("the body is not valid JSON", keep_alive)
-            return
-        if not isinstance(payload, dict):
-            self._bad_request("the body must be a JSON object", keep_alive)
-            return
-        model = payload.get("model")
-        if model is not None and model != config.model:
-            self._bad_request(f"The model `{model}` does not exist.", keep_alive, status=404)
+        payload = self._payload(body, keep_alive)
+        if payload is None:
             return
         parsed = self._pooling_inputs(kind, payload)
         if isinstance(parsed, str):
