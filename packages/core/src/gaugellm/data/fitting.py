@@ -12,11 +12,11 @@ construction.
 from __future__ import annotations
 
 from gaugellm.data.text import WordStream
-from gaugellm.data.tokens import CHARS_PER_TOKEN, TokenizerCounter
+from gaugellm.data.tokens import CHARS_PER_TOKEN, TokenCounter, TokenizerCounter
 from gaugellm.data.words import WORDS
 from gaugellm.errors import DataError
 
-__all__ = ["fit_estimate", "fit_tokenizer"]
+__all__ = ["fit_estimate", "fit_text", "fit_tokenizer"]
 
 # Guess of characters per token for the first draft; too short a draft only costs another encoding.
 _DRAFT_CHARS_PER_TOKEN = 5
@@ -95,3 +95,12 @@ def _scan(counter: TokenizerCounter, text: str, floor: int, target: int) -> str 
         if counter.count(text[:end]) == target:
             return text[:end]
     return None
+
+
+def fit_text(counter: TokenCounter, head: str, words: WordStream, target: int) -> str:
+    """``head`` followed by words, ``target`` tokens as ``counter`` counts them (exactly with a tokenizer)."""
+    if target <= 0:
+        return ""
+    if isinstance(counter, TokenizerCounter):
+        return fit_tokenizer(counter, head, words, target)
+    return fit_estimate(head, words, target)

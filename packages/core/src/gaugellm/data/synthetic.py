@@ -8,12 +8,12 @@ from typing import Any
 
 from gaugellm.backend.schemas import GenerationRequest
 from gaugellm.data.dataset import Dataset
-from gaugellm.data.fitting import fit_estimate, fit_tokenizer
+from gaugellm.data.fitting import fit_text
 from gaugellm.data.images import synthetic_images
 from gaugellm.data.rng import RequestRandom
 from gaugellm.data.spec import SyntheticSpec
 from gaugellm.data.text import WordStream
-from gaugellm.data.tokens import TokenCounter, TokenizerCounter
+from gaugellm.data.tokens import TokenCounter
 
 __all__ = ["SyntheticDataset", "synthetic_tools"]
 
@@ -124,11 +124,7 @@ class SyntheticDataset(Dataset):
         )
 
     def _fit(self, head: str, words: WordStream, target: int) -> str:
-        if target <= 0:
-            return ""
-        if isinstance(self.token_counter, TokenizerCounter):
-            return fit_tokenizer(self.token_counter, head, words, target)
-        return fit_estimate(head, words, target)
+        return fit_text(self.token_counter, head, words, target)
 
     @property
     def description(self) -> dict[str, Any]:

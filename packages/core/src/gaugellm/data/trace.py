@@ -135,36 +135,33 @@ def _require(row: dict[str, Any], keys: tuple[str, ...], where: str, format: str
         raise DataError(f"{where}: a {format} trace record needs {', '.join(repr(key) for key in missing)}")
 
 
-def _mooncake(path: Path) -> Iterator[TraceRecord | None]:
-    for where, row in _json_records(path, "mooncake"):
-        _require(row, ("timestamp", "input_length", "output_length"), where, "mooncake")
-        output = _count(row["output_length"], "output_length", where)
+def _json_lines(
+    path: Path, format: TraceFormat, fields: tuple[str, str, str], time_scale: float
+) -> Iterator[TraceRecord | None]:
+    """A JSON-lines trace whose ``fields`` are (arrival time, prompt length, answer length), times in seconds once
+    multiplied by ``time_scale``; ``hash_ids`` is optional in both formats."""
+    at, prompt, output_field = fields
+    for where, row in _json_records(path, format):
+        _require(row, fields, where, format)
+        output = _count(row[output_field], output_field, where)
         yield (
             None
             if output == 0
             else TraceRecord(
-                _seconds(row["timestamp"], "timestamp", where, scale=1e-3),
-                _count(row["input_length"], "input_length", where, minimum=1),
+                _seconds(row[at], at, where, scale=time_scale),
+                _count(row[prompt], prompt, where, minimum=1),
                 output,
                 _hash_ids(row.get("hash_ids"), where),
             )
         )
+
+
+def _mooncake(path: Path) -> Iterator[TraceRecord | None]:
+    return _json_lines(path, "mooncake", ("timestamp", "input_length", "output_length"), 1e-3)
 
 
 def _own(path: Path) -> Iterator[TraceRecord | None]:
-    for where, row in _json_records(path, "gaugellm"):
-        _require(row, ("at_s", "prompt_tokens", "output_tokens"), where, "gaugellm")
-        output = _count(row["output_tokens"], "output_tokens", where)
-        yield (
-            None
-            if output == 0
-            else TraceRecord(
-                _seconds(row["at_s"], "at_s", where),
-                _count(row["prompt_tokens"], "prompt_tokens", where, minimum=1),
-                output,
-                _hash_ids(row.get("hash_ids"), where),
-            )
-        )
+    return _json_lines(path, "gaugellm", ("at_s", "prompt_tokens", "output_tokens"), 1.0)
 
 
 def _csv_rows(path: Path, columns: tuple[str, ...], format: str) -> Iterator[tuple[str, dict[str, str]]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from gaugellm.backend.schemas import GenerationRequest
 from gaugellm.data.dataset import Dataset
-from gaugellm.data.fitting import fit_estimate, fit_tokenizer
+from gaugellm.data.fitting import fit_text
 from gaugellm.data.rng import RequestRandom
 from gaugellm.data.text import WordStream
 from gaugellm.data.tokens import CHARS_PER_TOKEN, TokenCounter, TokenizerCounter
@@ -52,9 +52,7 @@ class TraceDataset(Dataset):
         return len(self.records)
 
     def _fit(self, head: str, words: WordStream, target: int) -> str:
-        if isinstance(self.token_counter, TokenizerCounter):
-            return fit_tokenizer(self.token_counter, head, words, target)
-        return fit_estimate(head, words, target)
+        return fit_text(self.token_counter, head, words, target)
 
     def _block(self, block_id: int) -> str:
         block = self._blocks.get(block_id)

@@ -15,7 +15,7 @@ from gaugellm.reports.models import BenchmarkReport, CapacityProbeReport, Capaci
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["format_attainment", "format_ms", "format_rate", "make_console", "render_console"]
+__all__ = ["format_attainment", "format_interval", "format_ms", "format_rate", "make_console", "render_console"]
 
 
 def format_ms(value: float | None) -> str:
@@ -44,11 +44,16 @@ def format_share(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
+def format_interval(low: float | None, high: float | None) -> str:
+    """``97.1%-99.8%``: an interval of shares, ``-`` when there is none."""
+    return "-" if low is None else f"{format_share(low)}-{format_share(high)}"
+
+
 def format_attainment(slo: SloSummary | None) -> str:
-    """``99.2% [97.1-99.8]``: the attainment and its interval."""
+    """``99.2% [97.1%-99.8%]``: the attainment and its interval."""
     if slo is None or slo.attainment is None:
         return "-"
-    return f"{format_share(slo.attainment)} [{format_share(slo.attainment_low)}-{format_share(slo.attainment_high)}]"
+    return f"{format_share(slo.attainment)} [{format_interval(slo.attainment_low, slo.attainment_high)}]"
 
 
 def _pair(distribution: Distribution) -> tuple[str, str]:
@@ -410,11 +415,7 @@ def _capacity(capacity: CapacityReport, console: Console) -> None:
         table.add_column(name, justify="left" if name in ("probe", "verdict", "decided by", "queue") else "right")
     for probe in capacity.probes:
         verdict = {"pass": "[green]pass[/green]", "fail": "[red]fail[/red]"}.get(probe.verdict, probe.verdict)
-        interval = (
-            "-"
-            if probe.attainment_low is None
-            else f"{format_share(probe.attainment_low)}-{format_share(probe.attainment_high)}"
-        )
+        interval = format_interval(probe.attainment_low, probe.attainment_high)
         queue = {True: "steady", False: "grows", None: "-"}[probe.sustainable]
         table.add_row(
             escape(probe.benchmark),

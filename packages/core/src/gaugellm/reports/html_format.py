@@ -15,6 +15,7 @@ from gaugellm.reports.applicable import measured as applies
 from gaugellm.reports.console import (
     capacity_sentence,
     format_attainment,
+    format_interval,
     format_money,
     format_ms,
     format_rate,
@@ -278,11 +279,7 @@ def _capacity_section(report: RunReport) -> str:
     rows = []
     for probe in capacity.probes:
         verdict_css = {"pass": "good", "fail": "bad"}.get(probe.verdict, "")
-        interval = (
-            "-"
-            if probe.attainment_low is None
-            else f"{format_share(probe.attainment_low)}-{format_share(probe.attainment_high)}"
-        )
+        interval = format_interval(probe.attainment_low, probe.attainment_high)
         rows.append(
             [
                 (probe.benchmark, ""),

@@ -18,7 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from gaugellm import bounds
 from gaugellm.backend.args import BackendArgs, describe_validation_error
-from gaugellm.data.trace import Trace, TraceFormat, read_trace
+from gaugellm.data.trace import Trace, TraceFormat, TraceRecord, read_trace
 from gaugellm.errors import BackendArgsError, GaugeError, RunConfigError, validation_problems
 from gaugellm.metrics.slo import SloSet, normalise_slo, parse_slo
 from gaugellm.runner.scheduler.arrivals import MAX_BURSTINESS
@@ -179,6 +179,7 @@ class RunConfig(BaseModel):
         return str(value) if isinstance(value, int | float) else value
 
     _trace: Trace | None = PrivateAttr(default=None)
+    _window: list[TraceRecord] | None = PrivateAttr(default=None)
 
     @field_validator("slo", mode="before")
     @classmethod
@@ -281,8 +282,11 @@ class RunConfig(BaseModel):
             self._trace = read_trace(self.trace, self.trace_format)
         return self._trace
 
-    def replay_window(self) -> list[Any]:
-        return self.replay_trace().window(self.trace_start, self.trace_duration)
+    def replay_window(self) -> list[TraceRecord]:
+        """The records of the replayed window, selected once (the profile and the data set both need them)."""
+        if self._window is None:
+            self._window = self.replay_trace().window(self.trace_start, self.trace_duration)
+        return self._window
 
     def profile_plan(self) -> Plan:
         if self.profile == "capacity":

@@ -223,19 +223,17 @@ class CapacitySearch:
         return self._spec(value, seconds)
 
     def _learn(self, outcome: StageOutcome) -> None:
-        self.spent_s += max(0.0, (outcome.end_ns - outcome.start_ns) / 1e9)
+        took = max(0.0, (outcome.end_ns - outcome.start_ns) / 1e9)
+        self.spent_s += took
         spec = outcome.spec
         rule = spec.probe or self.rule
         if rule.measure_only:
             # The measured window's rate; failing that (a warm-up as long as this short stage), every success over
             # the whole stage, which starts empty and so reads a little low: the search moves up from there.
-            took = self._took(outcome)
             rate = outcome.request_rate or (outcome.ok / took if took > 0 and outcome.ok else None)
             self.throughput = rate
             verdict = ProbeVerdict(True, "measured the highest completion rate", "measurement")
-            self.probes.append(
-                CapacityProbe(spec.name, float(spec.concurrency or 0), verdict, self._took(outcome), rate)
-            )
+            self.probes.append(CapacityProbe(spec.name, float(spec.concurrency or 0), verdict, took, rate))
             if not rate:
                 self.stopped = "nothing succeeded at full speed"
             return
@@ -244,11 +242,7 @@ class CapacitySearch:
         if outcome.incomplete and outcome.stop_reason not in ("decided", "max_seconds", ""):
             self.stopped = f"the probe ended early: {outcome.stop_reason}"
         value = spec.rate if spec.rate is not None else float(spec.concurrency or 0)
-        self.probes.append(CapacityProbe(spec.name, value, judged, self._took(outcome), outcome.request_rate))
-
-    @staticmethod
-    def _took(outcome: StageOutcome) -> float:
-        return max(0.0, (outcome.end_ns - outcome.start_ns) / 1e9)
+        self.probes.append(CapacityProbe(spec.name, value, judged, took, outcome.request_rate))
 
     def _next_value(self) -> float | None:
         low, high = self.passing, self.failing
