@@ -55,3 +55,7 @@ MAX_PRICE_PER_HOUR = 1_000_000.0
 MAX_TRACE_SECONDS = 10 * 365 * 24 * 3600.0
 #: How much faster than recorded a trace may be replayed: the replayed rate is still bounded by what was recorded.
 MAX_SPEEDUP = 1_000_000.0
+#: A collector samples at most this often: faster sampling would compete with the load for the runner's CPU.
+MIN_COLLECTOR_INTERVAL_S = 0.05
+#: The most collectors one run may have.
+MAX_COLLECTORS = 16

@@ -14,6 +14,13 @@ if TYPE_CHECKING:  # only for the annotation: this module stays free of pydantic
 
 __all__ = [
     "BackendArgsError",
+    "DisabledPluginError",
+    "DuplicatePluginError",
+    "IncompatiblePluginError",
+    "PluginArgsError",
+    "PluginError",
+    "PluginLoadError",
+    "UnknownPluginError",
     "BackendError",
     "BackendLoadError",
     "BackendUnavailableError",
@@ -34,16 +41,17 @@ class GaugeError(Exception):
     exit_code: int = 2
 
 
-class BackendError(GaugeError):
-    """A problem with one named backend."""
+class PluginError(GaugeError):
+    """A problem with one named plugin of one kind (backend, executor, collector)."""
 
-    def __init__(self, name: str, message: str) -> None:
+    def __init__(self, name: str, message: str, *, kind: str = "backend") -> None:
         super().__init__(message)
         self.name = name
+        self.kind = kind
 
 
-def _pip_name(name: str) -> str:
-    return "gaugellm-backend-" + name.replace("_", "-")
+def _pip_name(kind: str, name: str) -> str:
+    return f"gaugellm-{kind}-" + name.replace("_", "-")
 
 
 def _names(names: Iterable[str]) -> str:
@@ -51,22 +59,27 @@ def _names(names: Iterable[str]) -> str:
     return ", ".join(listed) if listed else "none"
 
 
-class UnknownBackendError(BackendError):
+def _list_command(kind: str) -> str:
+    return "gaugellm backends list" if kind == "backend" else f"gaugellm plugins list --kind {kind}"
+
+
+class UnknownPluginError(PluginError):
     """No installed distribution (and no in-process registration) provides the name."""
 
-    def __init__(self, name: str, installed: Iterable[str]) -> None:
+    def __init__(self, name: str, installed: Iterable[str], *, kind: str = "backend") -> None:
         self.installed = sorted(installed)
         super().__init__(
             name,
-            f"backend {name!r} is not installed; installed: {_names(self.installed)}; "
-            f"try `pip install {_pip_name(name)}` or see `gaugellm backends list`",
+            f"{kind} {name!r} is not installed; installed: {_names(self.installed)}; "
+            f"try `pip install {_pip_name(kind, name)}` or see `{_list_command(kind)}`",
+            kind=kind,
         )
 
 
-class BackendLoadError(BackendError):
+class PluginLoadError(PluginError):
     """The plugin is installed but importing it (or checking what it exports) failed."""
 
-    def __init__(self, name: str, distribution: str | None, cause: str) -> None:
+    def __init__(self, name: str, distribution: str | None, cause: str, *, kind: str = "backend") -> None:
         self.distribution = distribution
         self.cause = cause
         where = f" (from {distribution})" if distribution else ""
@@ -75,44 +88,61 @@ class BackendLoadError(BackendError):
             if distribution
             else "fix the registration"
         )
-        super().__init__(name, f"backend {name!r}{where} failed to load: {cause}; {fix}")
+        super().__init__(name, f"{kind} {name!r}{where} failed to load: {cause}; {fix}", kind=kind)
 
 
-class IncompatibleBackendError(BackendError):
+class IncompatiblePluginError(PluginError):
     """The plugin's requirement on ``gaugellm`` excludes the installed core, so it is never imported."""
 
-    def __init__(self, name: str, distribution: str, requirement: str, core_version: str) -> None:
+    def __init__(
+        self, name: str, distribution: str, requirement: str, core_version: str, *, kind: str = "backend"
+    ) -> None:
         self.distribution = distribution
         self.requirement = requirement
         super().__init__(
             name,
-            f"backend {name!r} (from {distribution}) requires {requirement}, but gaugellm {core_version} is installed; "
+            f"{kind} {name!r} (from {distribution}) requires {requirement}, but gaugellm {core_version} is installed; "
             f"install a version of {distribution} built for gaugellm {core_version.split('.')[0]}.x "
             f"(`pip install -U {distribution}`) or a matching gaugellm",
+            kind=kind,
         )
 
 
-class DuplicateBackendError(BackendError):
-    """Two or more distributions claim the same backend name."""
+class DuplicatePluginError(PluginError):
+    """Two or more distributions claim the same plugin name."""
 
-    def __init__(self, name: str, distributions: Iterable[str]) -> None:
+    def __init__(self, name: str, distributions: Iterable[str], *, kind: str = "backend") -> None:
         self.distributions = sorted(distributions)
         super().__init__(
             name,
-            f"backend name {name!r} is claimed by several distributions: {' and '.join(self.distributions)}; "
+            f"{kind} name {name!r} is claimed by several distributions: {' and '.join(self.distributions)}; "
             "uninstall all but one of them",
+            kind=kind,
         )
 
 
-class DisabledBackendError(BackendError):
-    """The user disabled the backend through ``GAUGELLM_DISABLED_BACKENDS``."""
+class DisabledPluginError(PluginError):
+    """The user disabled the plugin through its kind's ``GAUGELLM_DISABLED_...`` variable."""
 
-    def __init__(self, name: str, variable: str) -> None:
-        super().__init__(name, f"backend {name!r} is disabled by the environment variable {variable}")
+    def __init__(self, name: str, variable: str, *, kind: str = "backend") -> None:
+        super().__init__(name, f"{kind} {name!r} is disabled by the environment variable {variable}", kind=kind)
 
 
-class BackendArgsError(GaugeError):
-    """Arguments for a backend do not validate. The message lists every bad field, never a secret's value."""
+# The names from when every plugin was a backend; the same classes.
+BackendError = PluginError
+UnknownBackendError = UnknownPluginError
+BackendLoadError = PluginLoadError
+IncompatibleBackendError = IncompatiblePluginError
+DuplicateBackendError = DuplicatePluginError
+DisabledBackendError = DisabledPluginError
+
+
+class PluginArgsError(GaugeError):
+    """Arguments for a plugin do not validate. The message lists every bad field, never a secret's value."""
+
+
+class BackendArgsError(PluginArgsError):
+    """Arguments for a backend do not validate."""
 
 
 class BackendUnavailableError(GaugeError):

@@ -2,7 +2,7 @@
 
 Lifecycle in a worker process::
 
-    backend = Backend.create(args)      # cheap: no I/O, no heavy imports; the instance must pickle
+    backend = MyBackend(args)           # cheap: no I/O, no heavy imports; the instance must pickle
     await backend.process_startup()     # open clients, load engines, import heavy libraries (here, not at module top)
     await backend.validate()            # prove the target serves; raise BackendUnavailableError if not
     await backend.resolve(request, response)   # many at once, on one event loop
@@ -35,18 +35,17 @@ class Backend(ABC, Generic[ArgsT]):
 
     @classmethod
     def create(cls, args: BackendArgs) -> Backend[Any]:
-        """Build the backend that ``args`` describe.
+        """Build this backend class from ``args``.
 
-        On ``Backend`` itself this finds the plugin named by ``args.type`` (importing only that plugin); on a subclass
-        it builds that subclass.
+        Building the backend that ``args.type`` names is the plugin layer's job (``gaugellm.create_backend``):
+        this contract module knows nothing of discovery.
         """
         if cls is Backend:
-            from gaugellm.plugins.registry import load_backend_class  # late: the registry imports this module
-
-            backend_cls: type[Backend[Any]] = load_backend_class(args.type)
-        else:
-            backend_cls = cls
-        return backend_cls(args)
+            raise TypeError(
+                "Backend is the base class; build a named backend with gaugellm.create_backend(args), "
+                "or call create() on the backend's own class"
+            )
+        return cls(args)  # type: ignore[arg-type]  # a subclass's own args class, checked by the plugin layer
 
     # -- limits the runner must respect -------------------------------------------------------------------------
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from gaugellm.errors import GaugeError
 
 __all__ = ["run"]
 
@@ -31,41 +34,70 @@ def _rates(values: tuple[str, ...]) -> list[float]:
     return rates
 
 
-def _backend_kwargs(text: str | None) -> dict[str, Any]:
+def _plugin_kwargs(text: str | None, option: str, error: type[GaugeError]) -> dict[str, Any]:
     if text is None:
         return {}
-    from gaugellm.errors import BackendArgsError
-
     try:
         loaded = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BackendArgsError(f"--backend-kwargs is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        raise error(f"{option} is not valid JSON: {exc.msg} at position {exc.pos}") from None
     except RecursionError:
-        raise BackendArgsError("--backend-kwargs is nested too deeply") from None
+        raise error(f"{option} is nested too deeply") from None
     if not isinstance(loaded, dict):
-        raise BackendArgsError('--backend-kwargs must be a JSON object, e.g. \'{"target": "http://127.0.0.1:8000"}\'')
+        raise error(f'{option} must be a JSON object, e.g. \'{{"target": "http://127.0.0.1:8000"}}\'')
     return loaded
+
+
+def _plugin_args(base: Any, name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A plugin's args: the config file's, unless ``name`` picks another plugin, updated with ``kwargs``."""
+    args: dict[str, Any] = dict(base) if isinstance(base, dict) else {}
+    if name is not None and args.get("type") not in (None, name):
+        args = {}  # another plugin than the file's: its options do not apply
+    args.update(kwargs)
+    if name is not None:
+        args["type"] = name
+    return args
+
+
+def _collector(spec: str) -> dict[str, Any]:
+    """``--collector NAME`` or ``--collector 'NAME:{"interval_s": 0.5}'``."""
+    from gaugellm.errors import RunConfigError
+
+    name, colon, text = spec.partition(":")
+    name = name.strip()
+    if not name:
+        raise RunConfigError(
+            f"--collector {spec!r}: give NAME or NAME:JSON (see `gaugellm plugins list --kind collector`)"
+        )
+    return _plugin_args(None, name, _plugin_kwargs(text if colon else None, f"--collector {name}", RunConfigError))
 
 
 def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict[str, Any]:
     """The config file's options, overridden by those given on the command line (``None``/empty: not given)."""
+    from gaugellm.errors import BackendArgsError, RunConfigError
     from gaugellm.runner.config import load_config_file
 
     merged: dict[str, Any] = load_config_file(config_file) if config_file is not None else {}
-    backend_name = options.pop("backend")
-    kwargs = _backend_kwargs(options.pop("backend_kwargs"))
-    base = merged.get("backend")
-    backend: dict[str, Any] = dict(base) if isinstance(base, dict) else {}
-    if backend_name is not None and backend.get("type") not in (None, backend_name):
-        backend = {}  # another backend than the file's: its options do not apply
-    backend.update(kwargs)
-    if backend_name is not None:
-        backend["type"] = backend_name
+    backend = _plugin_args(
+        merged.get("backend"),
+        options.pop("backend"),
+        _plugin_kwargs(options.pop("backend_kwargs"), "--backend-kwargs", BackendArgsError),
+    )
     if "type" not in backend:
-        from gaugellm.errors import RunConfigError
-
         raise RunConfigError("which backend? give --backend NAME (see `gaugellm backends list`)")
     merged["backend"] = backend
+    executor_name, executor_kwargs = options.pop("executor"), options.pop("executor_kwargs")
+    if executor_name is not None or executor_kwargs is not None or "executor" in merged:
+        executor = _plugin_args(
+            merged.get("executor"),
+            executor_name,
+            _plugin_kwargs(executor_kwargs, "--executor-kwargs", RunConfigError),
+        )
+        executor.setdefault("type", "local")
+        merged["executor"] = executor
+    collectors = options.pop("collector")
+    if collectors:
+        merged["collectors"] = [_collector(spec) for spec in collectors]
     for key, value in options.items():
         if value is None or value == () or value == []:
             continue
@@ -176,6 +208,24 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     help="Seconds for the workers to start and the target to pass its readiness check. [default: 300]",
 )
 @click.option("--workers", "-w", type=int, help="Worker processes. [default: CPUs, capped by the backend and the plan]")
+@click.option(
+    "--executor",
+    "-e",
+    metavar="NAME",
+    help="Where the workers run (see `gaugellm plugins list --kind executor`). [default: local]",
+)
+@click.option(
+    "--executor-kwargs",
+    metavar="JSON",
+    help="The executor's args as a JSON object (see `gaugellm plugins show --kind executor NAME`).",
+)
+@click.option(
+    "--collector",
+    multiple=True,
+    metavar="NAME[:JSON]",
+    help="Sample NAME beside the load, e.g. client or 'client:{\"interval_s\": 0.5}' (see `gaugellm plugins list "
+    "--kind collector`). Repeatable.",
+)
 @click.option("--no-records", is_flag=True, default=None, help="Leave per-request records out of the JSON report.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no tables; errors still print.")
 def run(config_file: Path | None, quiet: bool, no_records: bool | None, **options: Any) -> None:

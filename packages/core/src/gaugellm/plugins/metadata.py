@@ -1,8 +1,8 @@
-"""Installed backends, read from distribution metadata only: nothing here imports a plugin.
+"""Installed plugins of every kind, read from distribution metadata only: nothing here imports a plugin.
 
 Everything a listing needs (name, distribution, version, the plugin's requirement on ``gaugellm``, clashes) is in
 ``importlib.metadata``. Deciding *before* importing is what keeps a broken or incompatible plugin from breaking the
-listing, ``--help``, or the other backends.
+listing, ``--help``, or the other plugins. One scan of the installed distributions serves every kind.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from importlib import metadata
 from typing import Any, Literal
 
 from gaugellm.__about__ import __version__
+from gaugellm.plugins.kinds import KINDS, PluginKind
 
 __all__ = [
     "ARGS_GROUP",
@@ -21,42 +22,53 @@ __all__ = [
     "CLI_GROUP",
     "CORE_VERSION",
     "DISABLED_ENV",
+    "NAME_PATTERN",
     "BackendEntry",
     "BackendStatus",
+    "PluginEntry",
+    "PluginStatus",
     "disabled_names",
     "scan_installed",
 ]
 
-ARGS_GROUP = "gaugellm.backend_args"
-BACKENDS_GROUP = "gaugellm.backends"
+ARGS_GROUP = KINDS["backend"].args_group
+BACKENDS_GROUP = KINDS["backend"].impl_group
 CLI_GROUP = "gaugellm.cli"
-DISABLED_ENV = "GAUGELLM_DISABLED_BACKENDS"
+DISABLED_ENV = KINDS["backend"].disabled_env
 CORE_VERSION = __version__
 NAME_PATTERN = re.compile(r"[a-z0-9_]+")
 
 #: ``ok``: loadable. ``incompatible``: requires another major version of gaugellm (never imported).
 #: ``duplicate``: several distributions claim the name. ``incomplete``: only one of the two entry points exists.
-#: ``invalid``: the name is not ``[a-z0-9_]+``. ``disabled``: named in ``GAUGELLM_DISABLED_BACKENDS``.
-#: ``broken``: only set by ``backends check``, after an import failed.
-BackendStatus = Literal["ok", "incompatible", "duplicate", "incomplete", "invalid", "disabled", "broken"]
+#: ``invalid``: the name is not ``[a-z0-9_]+``. ``disabled``: named in the kind's ``GAUGELLM_DISABLED_...`` variable.
+#: ``broken``: only set by ``plugins check``, after an import failed.
+PluginStatus = Literal["ok", "incompatible", "duplicate", "incomplete", "invalid", "disabled", "broken"]
+BackendStatus = PluginStatus
 
 
 @dataclass(frozen=True)
-class BackendEntry:
-    """One backend name as the installed metadata (or an in-process registration) describes it."""
+class PluginEntry:
+    """One plugin name of one kind, as the installed metadata (or an in-process registration) describes it."""
 
     name: str
     distribution: str | None
     version: str | None
-    status: BackendStatus
+    status: PluginStatus
     reason: str | None = None
     args_entry_point: metadata.EntryPoint | None = field(default=None, repr=False, compare=False)
-    backend_entry_point: metadata.EntryPoint | None = field(default=None, repr=False, compare=False)
+    impl_entry_point: metadata.EntryPoint | None = field(default=None, repr=False, compare=False)
     requires_core: str | None = None
     claimants: tuple[str, ...] = ()
+    kind: str = "backend"
+
+    @property
+    def backend_entry_point(self) -> metadata.EntryPoint | None:
+        """The implementation's entry point (the name from when every plugin was a backend)."""
+        return self.impl_entry_point
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "kind": self.kind,
             "name": self.name,
             "distribution": self.distribution,
             "version": self.version,
@@ -64,13 +76,16 @@ class BackendEntry:
             "reason": self.reason,
             "requires_core": self.requires_core,
             "args": self.args_entry_point.value if self.args_entry_point else None,
-            "backend": self.backend_entry_point.value if self.backend_entry_point else None,
+            self.kind: self.impl_entry_point.value if self.impl_entry_point else None,
         }
 
 
-def disabled_names() -> frozenset[str]:
-    """Names listed (comma or space separated) in ``GAUGELLM_DISABLED_BACKENDS``."""
-    raw = os.environ.get(DISABLED_ENV, "")
+BackendEntry = PluginEntry
+
+
+def disabled_names(kind: PluginKind | None = None) -> frozenset[str]:
+    """Names listed (comma or space separated) in the kind's ``GAUGELLM_DISABLED_...`` variable."""
+    raw = os.environ.get((kind or KINDS["backend"]).disabled_env, "")
     return frozenset(part for part in re.split(r"[,\s]+", raw.strip()) if part)
 
 
@@ -80,7 +95,7 @@ class _Claim:
     version: str
     requires: list[str] | None
     args: metadata.EntryPoint | None = None
-    backend: metadata.EntryPoint | None = None
+    impl: metadata.EntryPoint | None = None
 
 
 def _canonical(name: str) -> str:
@@ -106,11 +121,16 @@ def _core_requirement(requires: list[str] | None) -> tuple[str | None, bool]:
     return None, True
 
 
-def scan_installed() -> dict[str, BackendEntry]:
-    """Every backend name that installed distributions declare, with its status, keyed by name."""
+def scan_installed(kind: PluginKind | None = None, installed: Any = None) -> dict[str, PluginEntry]:
+    """Every plugin name of ``kind`` (default: backends) that installed distributions declare, keyed by name.
+
+    ``installed`` is one ``importlib.metadata.entry_points()`` result, to share a scan between kinds.
+    """
+    kind = kind or KINDS["backend"]
+    if installed is None:
+        installed = metadata.entry_points()  # EntryPoints (SelectableGroups on 3.10, which also has select())
     claims: dict[str, dict[str, _Claim]] = {}
-    installed = metadata.entry_points()  # one scan of every distribution, then two cheap selections
-    for group in (ARGS_GROUP, BACKENDS_GROUP):
+    for group in (kind.args_group, kind.impl_group):
         for entry_point in installed.select(group=group):
             dist = entry_point.dist
             dist_name = dist.metadata["Name"] if dist is not None else "(unknown distribution)"
@@ -125,39 +145,42 @@ def scan_installed() -> dict[str, BackendEntry]:
                     requires=dist.requires if dist is not None else None,
                 )
                 per_name[_canonical(dist_name)] = claim
-            if group == ARGS_GROUP and claim.args is None:
+            if group == kind.args_group and claim.args is None:
                 claim.args = entry_point
-            elif group == BACKENDS_GROUP and claim.backend is None:
-                claim.backend = entry_point
-    disabled = disabled_names()
-    return {name: _entry_for(name, list(per_name.values()), disabled) for name, per_name in sorted(claims.items())}
+            elif group == kind.impl_group and claim.impl is None:
+                claim.impl = entry_point
+    disabled = disabled_names(kind)
+    return {
+        name: _entry_for(kind, name, list(per_name.values()), disabled) for name, per_name in sorted(claims.items())
+    }
 
 
-def _entry_for(name: str, claims: list[_Claim], disabled: frozenset[str]) -> BackendEntry:
+def _entry_for(kind: PluginKind, name: str, claims: list[_Claim], disabled: frozenset[str]) -> PluginEntry:
     distributions = tuple(sorted(claim.distribution for claim in claims))
     first = claims[0]
     requirement, compatible = _core_requirement(first.requires)
-    status: BackendStatus = "ok"
+    status: PluginStatus = "ok"
     reason: str | None = None
     if len(claims) > 1:
         status, reason = "duplicate", f"claimed by {' and '.join(distributions)}"
     elif not NAME_PATTERN.fullmatch(name):
-        status, reason = "invalid", "backend names must be lowercase letters, digits and underscores"
+        status, reason = "invalid", f"{kind.name} names must be lowercase letters, digits and underscores"
     elif name in disabled:
-        status, reason = "disabled", f"disabled by {DISABLED_ENV}"
+        status, reason = "disabled", f"disabled by {kind.disabled_env}"
     elif not compatible:
         status, reason = "incompatible", f"requires {requirement}; installed gaugellm is {CORE_VERSION}"
-    elif first.args is None or first.backend is None:
-        missing = ARGS_GROUP if first.args is None else BACKENDS_GROUP
+    elif first.args is None or first.impl is None:
+        missing = kind.args_group if first.args is None else kind.impl_group
         status, reason = "incomplete", f"no entry point in {missing}"
-    return BackendEntry(
+    return PluginEntry(
         name=name,
         distribution=", ".join(distributions) if len(claims) > 1 else first.distribution,
         version=first.version if len(claims) == 1 else None,
         status=status,
         reason=reason,
         args_entry_point=first.args,
-        backend_entry_point=first.backend,
+        impl_entry_point=first.impl,
         requires_core=requirement,
         claimants=distributions,
+        kind=kind.name,
     )

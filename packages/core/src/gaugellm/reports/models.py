@@ -21,8 +21,9 @@ from gaugellm.reports.redaction import redact, redact_text
 __all__ = ["REPORT_VERSION", "BenchmarkReport", "CapacityProbeReport", "CapacityReport", "CostReport", "RunReport"]
 
 #: The version of the report document this gaugellm writes (and the newest it reads). Version 2 added SLO, load,
-#: cost and capacity sections, all optional, so a version 1 document reads as a version 2 one without them.
-REPORT_VERSION = 2
+#: cost and capacity sections, version 3 the collectors' samples; all optional, so an older document reads as a newer
+#: one without them.
+REPORT_VERSION = 3
 
 
 def _now_iso() -> str:
@@ -115,6 +116,54 @@ class CapacityReport(BaseModel):
     probes: list[CapacityProbeReport] = Field(default_factory=list)
 
 
+class SeriesSummary(BaseModel):
+    """One sampled series at a glance."""
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    samples: int = Field(ge=0, description="Samples with a value.")
+    min: float | None = None
+    mean: float | None = None
+    max: float | None = None
+    last: float | None = None
+
+
+class CollectorReport(BaseModel):
+    """What one collector sampled during the run: a column per series, aligned on the sample times."""
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    name: str = Field(description="The collector plugin's name.")
+    args: dict[str, Any] = Field(default_factory=dict, description="Its args; secrets are masked.")
+    info: dict[str, Any] = Field(default_factory=dict, description="What the collector said about itself.")
+    origin_unix: float = Field(description="Unix time of the run clock's origin (sample times count from it).")
+    times_s: list[float] = Field(default_factory=list, description="Each sample's time, seconds from the origin.")
+    series: dict[str, list[float | None]] = Field(
+        default_factory=dict, description="Each series' values, aligned with times_s; null where a sample lacked it."
+    )
+    failures: int = Field(default=0, ge=0, description="Samples that failed (counted; the run went on).")
+    last_error: str | None = Field(default=None, description="The last failure's message.")
+
+    @field_validator("args", "info", mode="before")
+    @classmethod
+    def _redact_dicts(cls, value: Any) -> Any:
+        return redact(value) if isinstance(value, dict) else value
+
+    @field_validator("last_error", mode="before")
+    @classmethod
+    def _redact_error(cls, value: Any) -> Any:
+        return redact_text(value) if isinstance(value, str) else value
+
+    def summary(self, series: str) -> SeriesSummary:
+        """Count, min, mean, max and last value of one series."""
+        values = [value for value in self.series.get(series, []) if value is not None]
+        if not values:
+            return SeriesSummary(samples=0)
+        return SeriesSummary(
+            samples=len(values), min=min(values), mean=sum(values) / len(values), max=max(values), last=values[-1]
+        )
+
+
 class RunReport(BaseModel):
     """A whole run: its configuration (secrets masked), where it ran, and its benchmarks.
 
@@ -137,6 +186,9 @@ class RunReport(BaseModel):
     )
     benchmarks: list[BenchmarkReport] = Field(default_factory=list)
     capacity: CapacityReport | None = Field(default=None, description="The capacity search's answer (-p capacity).")
+    collectors: list[CollectorReport] = Field(
+        default_factory=list, description="What each collector sampled beside the load (--collector)."
+    )
     complete: bool = Field(default=True, description="False when the run was interrupted; what it measured is kept.")
     error: str | None = Field(default=None, description="Why the run ended early, if it did.")
 

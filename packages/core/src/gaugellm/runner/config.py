@@ -1,9 +1,10 @@
 """``RunConfig``: a whole run as one validated model (what ``--config FILE`` holds and the report records).
 
-``backend`` is a :class:`~gaugellm.BackendArgs`: validating ``{"type": "openai_http", ...}`` loads only that plugin's
-args class, and dumping masks its secrets, so ``config.model_dump(mode="json")`` is safe to write into a report.
-The scheduler's own checks (a profile that needs a rate, a warm-up longer than the run) turn into
-:class:`~gaugellm.errors.RunConfigError` with one readable line, like every other user error.
+``backend``, ``executor`` and each of ``collectors`` are plugin args: validating ``{"type": "openai_http", ...}``
+loads only that plugin's args class (:func:`gaugellm.plugins.resolve.args_validator`), and dumping masks secrets,
+so ``config.model_dump(mode="json")`` is safe to write into a report. The scheduler's own checks (a profile that
+needs a rate, a warm-up longer than the run) turn into :class:`~gaugellm.errors.RunConfigError` with one readable
+line, like every other user error.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from pydantic import ValidationError as PydanticValidationError
 
 from gaugellm import bounds
 from gaugellm.backend.args import BackendArgs, describe_validation_error
+from gaugellm.collector.args import CollectorArgs
 from gaugellm.data.trace import Trace, TraceFormat, TraceRecord, read_trace
 from gaugellm.errors import BackendArgsError, GaugeError, RunConfigError, validation_problems
 from gaugellm.metrics.slo import SloSet, normalise_slo, parse_slo
+from gaugellm.plugins.resolve import args_validator
+from gaugellm.runner.executor.args import ExecutorArgs, LocalExecutorArgs
 from gaugellm.runner.scheduler.arrivals import MAX_BURSTINESS
 from gaugellm.runner.scheduler.capacity import LOOKS, CapacitySearch, ProbeRule
 from gaugellm.runner.scheduler.limits import StageLimits, parse_error_limit, parse_window
@@ -57,7 +61,17 @@ class RunConfig(BaseModel):
         allow_inf_nan=False,  # every number finite: see gaugellm.bounds
     )
 
-    backend: BackendArgs = Field(description="The backend's args; 'type' names the backend.")
+    backend: Annotated[BackendArgs, args_validator("backend")] = Field(
+        description="The backend's args; 'type' names the backend."
+    )
+    executor: Annotated[ExecutorArgs, args_validator("executor")] = Field(
+        default_factory=LocalExecutorArgs, description="Where the workers run; 'type' names the executor."
+    )
+    collectors: list[Annotated[CollectorArgs, args_validator("collector")]] = Field(
+        default_factory=list,
+        max_length=bounds.MAX_COLLECTORS,
+        description="What is sampled beside the load; each one's 'type' names the collector.",
+    )
     profile: ProfileKind = Field(default="synchronous", description="How requests are sent (see docs/runner.md).")
     rate: list[Annotated[float, Field(gt=0, le=bounds.MAX_RATE)]] = Field(
         default_factory=list,

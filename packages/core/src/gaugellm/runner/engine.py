@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from gaugellm.backend.schemas import GenerationRequest
 from gaugellm.errors import RunConfigError
@@ -70,7 +70,7 @@ class Engine:
 
     def __init__(
         self,
-        executor: Executor,
+        executor: Executor[Any],
         source: RequestSource,
         limits: StageLimits,
         *,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gaugellm.metrics import BenchmarkMetrics
     from gaugellm.reports import BenchmarkReport, RunReport
     from gaugellm.reports.models import CapacityReport, CostReport
+    from gaugellm.runner.collecting import CollectedSeries
 
 __all__ = ["benchmark_report", "capacity_report", "cost_report", "run_report", "token_counting"]
 
@@ -164,9 +165,11 @@ def run_report(
     price_per_hour: float | None = None,
     search: CapacitySearch | None = None,
     slo: list[str] | None = None,
+    collected: Sequence[CollectedSeries] = (),
 ) -> RunReport:
     """The whole run as a report document."""
     from gaugellm.reports import RunReport, collect_environment
+    from gaugellm.reports.models import CollectorReport
 
     environment = collect_environment()
     environment["executor"] = executor
@@ -181,6 +184,19 @@ def run_report(
         token_counting=token_counting(stages, data_counting),
         benchmarks=benchmarks,
         capacity=None if search is None else capacity_report(search, benchmarks, slo or [], price_per_hour),
+        collectors=[
+            CollectorReport(
+                name=c.name,
+                args=c.args,
+                info=c.info,
+                origin_unix=c.origin_unix,
+                times_s=c.times_s,
+                series=c.columns,
+                failures=c.failures,
+                last_error=c.last_error,
+            )
+            for c in collected
+        ],
         complete=complete,
         error=error,
     )

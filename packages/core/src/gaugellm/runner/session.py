@@ -13,27 +13,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gaugellm.backend.base import Backend
+from gaugellm.collector.base import Collector, CollectorContext
 from gaugellm.errors import GaugeError, RunConfigError
+from gaugellm.runner.collecting import CollectedSeries, CollectorRun
 from gaugellm.runner.config import RunConfig
 from gaugellm.runner.engine import Engine, ProgressObserver, RequestSource, RunOutcome
 from gaugellm.runner.errors import ReportWriteError, RunIncompleteError, RunInterruptedError
-from gaugellm.runner.executor.base import Executor
-from gaugellm.runner.executor.loader import backend_spec
+from gaugellm.runner.executor.base import Executor, WorkerInfo
+from gaugellm.runner.executor.spec import BackendSpec
 from gaugellm.runner.interrupts import Interrupts
 from gaugellm.runner.scheduler.capacity import CapacitySearch
 from gaugellm.runner.scheduler.limits import StageLimits
 from gaugellm.runner.scheduler.profiles import Plan
+from gaugellm.runner.scheduler.stages import StageSpec
 from gaugellm.runner.startup import await_startup
 from gaugellm.runner.verdict import nothing_succeeded
 
 if TYPE_CHECKING:
     from gaugellm.data.dataset import Dataset
+    from gaugellm.metrics import BenchmarkAccumulator
     from gaugellm.reports import RunReport
 
 __all__ = ["RunResult", "choose_workers", "execute_run"]
@@ -87,7 +93,7 @@ def choose_workers(
 async def execute_run(
     config: RunConfig,
     *,
-    executor: Executor | None = None,
+    executor: Executor[Any] | None = None,
     source: RequestSource | None = None,
     observer: ProgressObserver | None = None,
     on_workers_ready: Callable[[int], None] | None = None,
@@ -108,22 +114,61 @@ async def execute_run(
         )
 
 
+@dataclass
+class _Plan:
+    """What a run decided before any worker started: each plugin resolved once, the work, the worker count."""
+
+    limits: StageLimits
+    profile: Plan
+    source: RequestSource
+    data_description: dict[str, Any] | None
+    data_counting: str | None
+    spec: BackendSpec
+    probe: Backend[Any]
+    workers: int
+    executor: Executor[Any]
+    collectors: list[Collector[Any]]
+
+
+@dataclass
+class _Measured:
+    """What running the plan gave, whatever stopped it."""
+
+    outcome: RunOutcome | None = None
+    failure: GaugeError | None = None
+    backend_info: dict[str, Any] = field(default_factory=dict)
+    collected: list[CollectedSeries] = field(default_factory=list)
+
+
 async def _execute(
     config: RunConfig,
     *,
-    executor: Executor | None,
+    executor: Executor[Any] | None,
     source: RequestSource | None,
     observer: ProgressObserver | None,
     on_workers_ready: Callable[[int], None] | None,
     interrupts: Interrupts,
     raise_on_incomplete: bool,
 ) -> RunResult:
-    from gaugellm.metrics import BenchmarkAccumulator
-    from gaugellm.runner.executor.local import LocalExecutor
     from gaugellm.runner.outputs import check_outputs, write_reports
-    from gaugellm.runner.report import run_report
 
     check_outputs(config.output)  # a measurement must never be lost to a path that cannot be written
+    plan = _plan(config, executor, source)
+    measured = await _measure(config, plan, observer, on_workers_ready, interrupts)
+    report = _report(config, plan, measured)
+    paths, write_problem = write_reports(report, config.output)
+    await interrupts.settle()  # a signal that came while writing is noted now
+    failure = _failure(measured, interrupts, paths, report.complete, write_problem)
+    result = RunResult(report=report, outcome=measured.outcome, paths=paths, error=failure)
+    if failure is not None and raise_on_incomplete:
+        raise failure
+    return result
+
+
+def _plan(config: RunConfig, executor: Executor[Any] | None, source: RequestSource | None) -> _Plan:
+    """Everything that can be checked in this process, checked before a worker starts: mistakes cost milliseconds."""
+    from gaugellm.plugins.resolve import resolve
+
     limits = config.limits()
     profile = config.profile_plan()
     data_description: dict[str, Any] | None = None
@@ -139,79 +184,142 @@ async def _execute(
         source = dataset
         data_description = dataset.description
         data_counting = dataset.token_counting
-    spec = backend_spec(config.backend)
-    probe = Backend.create(config.backend)  # cheap by contract: no I/O, no heavy imports
-    workers = choose_workers(
-        config.workers,
-        processes_limit=probe.processes_limit,
-        profile=profile,
+    backend = resolve(config.backend.type, kind="backend")
+    backend.check_importable()  # workers import it by path
+    probe: Backend[Any] = backend.build(config.backend)  # cheap by contract: no I/O, no heavy imports
+    if executor is None:
+        executor = resolve(config.executor.type, kind="executor").build(config.executor)
+    collectors = [resolve(args.type, kind="collector").build(args) for args in config.collectors]
+    return _Plan(
         limits=limits,
-        backend_name=config.backend.type,
+        profile=profile,
+        source=source,
+        data_description=data_description,
+        data_counting=data_counting,
+        spec=BackendSpec(args=config.backend, backend_class=backend.impl_path),
+        probe=probe,
+        workers=choose_workers(
+            config.workers,
+            processes_limit=probe.processes_limit,
+            profile=profile,
+            limits=limits,
+            backend_name=config.backend.type,
+        ),
+        executor=executor,
+        collectors=collectors,
     )
-    executor = executor if executor is not None else LocalExecutor()
-    backend_info: dict[str, Any] = _safe_info(probe)
-    outcome: RunOutcome | None = None
-    failure: GaugeError | None = None
+
+
+async def _measure(
+    config: RunConfig,
+    plan: _Plan,
+    observer: ProgressObserver | None,
+    on_workers_ready: Callable[[int], None] | None,
+    interrupts: Interrupts,
+) -> _Measured:
+    """Start the workers and the collectors, run the profile, stop everything; failures are kept, not raised."""
+    measured = _Measured(backend_info=_safe_info(plan.probe))
+    executor = plan.executor
+    collecting = CollectorRun(plan.collectors, clock_origin_ns=time.perf_counter_ns())
     # Workers boot in their own processes; meanwhile this one imports what it needs after the run.
-    starting = asyncio.ensure_future(executor.start(spec, workers))
+    starting = asyncio.ensure_future(executor.start(plan.spec, plan.workers))
     await asyncio.sleep(0)  # let start() spawn the processes before the imports below take the CPU
     _import_report_code()
     try:
         try:
             started = await await_startup(starting, timeout_s=config.startup_timeout, interrupts=interrupts)
+            await collecting.start(_collector_context(config, started, collecting.clock_origin_ns))
         except GaugeError as exc:
-            failure = exc
-        else:
-            if started and started[0].backend_info:
-                backend_info = dict(started[0].backend_info)
-            if on_workers_ready is not None:
-                on_workers_ready(len(started))
-            slo = config.slo_set()
-            engine = Engine(
-                executor,
-                source,
-                limits,
-                sink_factory=lambda spec: BenchmarkAccumulator(
-                    keep_records=config.records,
-                    slo=slo,
-                    attainment_target=config.slo_attainment if slo else None,
-                    target_rate=spec.offered_rate,
-                ),
-                observer=observer,
-                requests_limit=probe.requests_limit,
-            )
-            interrupts.on_interrupt(lambda name: engine.request_stop("interrupted", f"interrupted by {name}"))
-            outcome = await engine.run(profile)
+            measured.failure = exc
+            return measured
+        if started and started[0].backend_info:
+            measured.backend_info = dict(started[0].backend_info)
+        if on_workers_ready is not None:
+            on_workers_ready(len(started))
+        engine = Engine(
+            executor,
+            plan.source,
+            plan.limits,
+            sink_factory=_sink_factory(config),
+            observer=observer,
+            requests_limit=plan.probe.requests_limit,
+        )
+        interrupts.on_interrupt(lambda name: engine.request_stop("interrupted", f"interrupted by {name}"))
+        measured.outcome = await engine.run(plan.profile)
     finally:
+        measured.collected = await collecting.stop()
         await executor.stop()
+    return measured
 
+
+def _collector_context(config: RunConfig, started: list[WorkerInfo], clock_origin_ns: int) -> CollectorContext:
+    here = socket.gethostname()
+    return CollectorContext(
+        clock_origin_ns=clock_origin_ns,
+        backend=config.backend.model_dump(mode="json"),
+        worker_pids=tuple(info.pid for info in started if info.host == here),
+    )
+
+
+def _sink_factory(config: RunConfig) -> Callable[[StageSpec], BenchmarkAccumulator]:
+    from gaugellm.metrics import BenchmarkAccumulator
+
+    slo = config.slo_set()
+
+    def sink(spec: StageSpec) -> BenchmarkAccumulator:
+        return BenchmarkAccumulator(
+            keep_records=config.records,
+            slo=slo,
+            attainment_target=config.slo_attainment if slo else None,
+            target_rate=spec.offered_rate,
+        )
+
+    return sink
+
+
+def _report(config: RunConfig, plan: _Plan, measured: _Measured) -> RunReport:
+    """The report of what was measured, complete or not."""
+    from gaugellm.runner.report import run_report
+
+    outcome, failure = measured.outcome, measured.failure
     stages = outcome.stages if outcome is not None else []
     complete = failure is None and outcome is not None and outcome.complete
     error_text = str(failure) if failure is not None else (outcome.error if outcome is not None else None)
     barren = nothing_succeeded(stages) if complete else None
     if barren is not None:  # every request failed, or none was answered before its stage ended: exit 1 either way
-        failure = RunIncompleteError(barren)
+        measured.failure = RunIncompleteError(barren)
         complete, error_text = False, barren
-    report = run_report(
+    executor = plan.executor
+    return run_report(
         config=config.redacted(),
         stages=stages,
-        backend_info=backend_info,
+        backend_info=measured.backend_info,
         executor={
-            "name": getattr(executor, "name", type(executor).__name__),
-            "workers": workers,
+            **_safe_executor_info(executor),
+            "workers": plan.workers,
             # the runner's own priority (`gaugellm run` lowers it while its workers run: gaugellm.runner.priority)
             "runner_niceness": os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else None,
         },
-        data_description=data_description,
-        data_counting=data_counting,
+        data_description=plan.data_description,
+        data_counting=plan.data_counting,
         complete=complete,
         error=error_text if not complete else None,
         price_per_hour=config.price_per_hour,
-        search=profile if isinstance(profile, CapacitySearch) else None,
+        search=plan.profile if isinstance(plan.profile, CapacitySearch) else None,
         slo=config.slo,
+        collected=measured.collected,
     )
-    paths, write_problem = write_reports(report, config.output)
-    await interrupts.settle()  # a signal that came while writing is noted now
+
+
+def _failure(
+    measured: _Measured,
+    interrupts: Interrupts,
+    paths: list[Path],
+    complete: bool,
+    write_problem: str | None,
+) -> GaugeError | None:
+    """The one error the run ends with (``None``: it succeeded), its message saying where the report went."""
+    failure, outcome = measured.failure, measured.outcome
     if failure is None and interrupts.interrupted and (outcome is None or outcome.complete):
         failure = RunInterruptedError(f"interrupted by {interrupts.signal_name} as the run was ending")
     if failure is None and outcome is not None and not outcome.complete:
@@ -221,15 +329,12 @@ async def _execute(
         else:
             failure = RunIncompleteError(message)
     if failure is not None and paths and not isinstance(failure, RunInterruptedError | RunIncompleteError):
-        failure = _with_note(failure, paths, report.complete)
+        failure = _with_note(failure, paths, complete)
     elif failure is not None and paths:
-        failure = type(failure)(_with_note(failure, paths, report.complete).args[0])
+        failure = type(failure)(_with_note(failure, paths, complete).args[0])
     if write_problem is not None:
         failure = ReportWriteError(write_problem) if failure is None else _with_text(failure, f"; {write_problem}")
-    result = RunResult(report=report, outcome=outcome, paths=paths, error=failure)
-    if failure is not None and raise_on_incomplete:
-        raise failure
-    return result
+    return failure
 
 
 def replay_dataset(config: RunConfig) -> Dataset:
@@ -262,6 +367,13 @@ def _with_note(error: GaugeError, paths: list[Path], complete: bool = False) -> 
 def _with_text(error: GaugeError, text: str) -> GaugeError:
     error.args = (f"{error}{text}",)
     return error
+
+
+def _safe_executor_info(executor: Executor[Any]) -> dict[str, Any]:
+    try:
+        return dict(executor.info)
+    except Exception:  # a third-party executor's info must not cost the report
+        return {"name": getattr(executor, "name", type(executor).__name__)}
 
 
 def _safe_info(backend: Backend[Any]) -> dict[str, Any]:

@@ -32,9 +32,9 @@ from multiprocessing.process import BaseProcess
 
 from gaugellm.errors import GaugeError
 from gaugellm.runner.errors import BackendStartupError
-from gaugellm.runner.executor.base import WorkerInfo
+from gaugellm.runner.executor.args import LocalExecutorArgs
+from gaugellm.runner.executor.base import Executor, WorkerInfo
 from gaugellm.runner.executor.leftovers import ProcessId, descendants, end_processes
-from gaugellm.runner.executor.loader import BackendSpec
 from gaugellm.runner.executor.messages import (
     Command,
     Event,
@@ -45,6 +45,7 @@ from gaugellm.runner.executor.messages import (
     WorkerLost,
 )
 from gaugellm.runner.executor.process import worker_main
+from gaugellm.runner.executor.spec import BackendSpec
 
 __all__ = ["LocalExecutor", "describe_exit"]
 
@@ -168,15 +169,21 @@ class _WorkerHandle:
         self.conn.close()
 
 
-class LocalExecutor:
-    """Worker processes on this machine (the default executor)."""
+class LocalExecutor(Executor[LocalExecutorArgs]):
+    """Worker processes on this machine: the built-in ``local`` executor, and the default."""
 
-    name = "local"
-
-    def __init__(self, *, start_timeout_s: float = 300.0, use_uvloop: bool | None = None) -> None:
-        """``use_uvloop``: ``None`` runs workers on asyncio's loop unless ``GAUGELLM_UVLOOP=1`` asks for uvloop."""
+    def __init__(
+        self,
+        args: LocalExecutorArgs | None = None,
+        *,
+        start_timeout_s: float = 300.0,
+        use_uvloop: bool | None = None,
+    ) -> None:
+        """``use_uvloop`` (or the args' ``uvloop``): ``None`` runs workers on asyncio's loop unless
+        ``GAUGELLM_UVLOOP=1`` asks for uvloop."""
+        super().__init__(args if args is not None else LocalExecutorArgs(uvloop=use_uvloop))
         self.start_timeout_s = start_timeout_s
-        self.use_uvloop = use_uvloop
+        self.use_uvloop = use_uvloop if use_uvloop is not None else self.args.uvloop
         self._handles: list[_WorkerHandle] = []
         self._workers: list[WorkerInfo] = []
         self._events: asyncio.Queue[Event] | None = None

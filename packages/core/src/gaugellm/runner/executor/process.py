@@ -19,8 +19,8 @@ import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
-from gaugellm.runner.executor.loader import BackendSpec
 from gaugellm.runner.executor.messages import Command, Event, Shutdown, Stopped
+from gaugellm.runner.executor.spec import BackendSpec
 from gaugellm.runner.executor.worker import WorkerRuntime, startup_failure
 
 __all__ = ["UVLOOP_ENV", "uvloop_wanted", "worker_main"]

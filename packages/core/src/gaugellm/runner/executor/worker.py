@@ -35,7 +35,6 @@ from gaugellm.backend.base import Backend
 from gaugellm.backend.schemas import ErrorKind, GenerationResponse
 from gaugellm.causes import describe_exception, innermost
 from gaugellm.errors import GaugeError
-from gaugellm.runner.executor.loader import BackendSpec, create_backend
 from gaugellm.runner.executor.messages import (
     BeginStage,
     Command,
@@ -52,6 +51,7 @@ from gaugellm.runner.executor.messages import (
     pack_response,
 )
 from gaugellm.runner.executor.pacing import Pacer
+from gaugellm.runner.executor.spec import BackendSpec, create_backend
 
 __all__ = ["FLUSH_COUNT", "FLUSH_INTERVAL_S", "WorkerRuntime", "startup_failure"]
 
