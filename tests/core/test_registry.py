@@ -18,6 +18,8 @@ from gaugellm import (
     GenerationResponse,
     IncompatibleBackendError,
     UnknownBackendError,
+    create_backend,
+    parse_args,
     register_backend,
     unregister_backend,
 )
@@ -190,15 +192,15 @@ def inline_backend():
 def test_in_process_registration(inline_backend):
     listed = entries()["inline"]
     assert listed.distribution == registry.REGISTERED_DISTRIBUTION
-    args = BackendArgs.model_validate({"type": "inline", "delay": 0.5})
+    args = parse_args({"type": "inline", "delay": 0.5})
     assert isinstance(args, InlineArgs)
-    backend = Backend.create(args)
+    backend = create_backend(args)
     assert isinstance(backend, InlineBackend)
     assert backend.info["type"] == "inline"
 
 
 async def test_created_backend_resolves(inline_backend):
-    backend = Backend.create(InlineArgs())
+    backend = create_backend(InlineArgs())
     response = GenerationResponse(request_id="r1")
     await backend.process_startup()
     await backend.resolve(GenerationRequest(request_id="r1", prompt="x"), response)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from pydantic import SecretStr
 
-from gaugellm import BackendArgs, ErrorKind
+from gaugellm import ErrorKind, parse_args
 from gaugellm.errors import BackendArgsError, BackendUnavailableError
 from gaugellm_openai.args import OpenAIHTTPBackendArgs, is_sensitive_header
 from gaugellm_openai.backend import OpenAIHTTPBackend
@@ -43,7 +43,7 @@ def test_defaults() -> None:
 
 
 def test_polymorphic_validation_through_the_registry() -> None:
-    args = BackendArgs.parse({"type": "openai_http", "target": "http://127.0.0.1:8000"})
+    args = parse_args({"type": "openai_http", "target": "http://127.0.0.1:8000"})
     assert isinstance(args, OpenAIHTTPBackendArgs)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from gaugellm import Backend
+from gaugellm import create_backend
 from gaugellm_openai.args import OpenAIHTTPBackendArgs
 from gaugellm_openai.backend import OpenAIHTTPBackend
 from gaugellm_openai.mock import MockServer
@@ -42,7 +42,7 @@ async def test_pickles_before_and_after_startup(harness: Harness, server: MockSe
 
 
 def test_create_from_args_through_the_registry() -> None:
-    backend = Backend.create(OpenAIHTTPBackendArgs(target="http://127.0.0.1:8000"))
+    backend = create_backend(OpenAIHTTPBackendArgs(target="http://127.0.0.1:8000"))
     assert isinstance(backend, OpenAIHTTPBackend)
 
 

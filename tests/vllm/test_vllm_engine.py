@@ -20,7 +20,7 @@ import pytest_asyncio
 from vllm_env import CPU_ENGINE_CONFIG
 from vllm_processes import descendants, kill, wait_gone
 
-from gaugellm import Backend, ErrorKind, GenerationRequest, GenerationResponse
+from gaugellm import ErrorKind, GenerationRequest, GenerationResponse, create_backend
 from gaugellm_vllm.args import VLLMBackendArgs
 from gaugellm_vllm.backend import VLLMBackend
 from gaugellm_vllm.prompts import flatten_messages
@@ -43,7 +43,7 @@ async def running(
     vllm_root: Path, tiny_model_dir: Path, vllm_timings: dict[str, float]
 ) -> AsyncIterator[RunningEngine]:
     args = VLLMBackendArgs(model=str(tiny_model_dir), vllm_config=dict(CPU_ENGINE_CONFIG), ignore_eos=True, seed=0)
-    backend = Backend.create(args)
+    backend = create_backend(args)
     assert isinstance(backend, VLLMBackend)
     before = {process.pid for process in descendants()}
     started = time.perf_counter()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from gaugellm import BackendArgs, ErrorKind, GenerationRequest, GenerationResponse
+from gaugellm import ErrorKind, GenerationRequest, GenerationResponse, parse_args
 from gaugellm.errors import BackendArgsError, BackendUnavailableError
 from gaugellm_vllm.args import VLLMBackendArgs
 from gaugellm_vllm.backend import VLLMBackend
@@ -59,37 +59,35 @@ def test_every_field_is_described() -> None:
 
 
 def test_args_validate_through_the_base_class_and_round_trip() -> None:
-    args = BackendArgs.parse({"type": "vllm", "model": "/models/tiny", "vllm_config": {"max_model_len": 512}})
+    args = parse_args({"type": "vllm", "model": "/models/tiny", "vllm_config": {"max_model_len": 512}})
     assert isinstance(args, VLLMBackendArgs)
     assert args.vllm_config == {"max_model_len": 512}
     assert args.request_format == "auto"
     assert args.stream is True
-    assert BackendArgs.model_validate_json(args.model_dump_json()) == args
+    assert parse_args(args.model_dump_json()) == args
 
 
 def test_vllm_config_may_not_set_the_model() -> None:
     with pytest.raises(BackendArgsError, match="use the field 'model'"):
-        BackendArgs.parse({"type": "vllm", "model": "a", "vllm_config": {"model": "b"}})
+        parse_args({"type": "vllm", "model": "a", "vllm_config": {"model": "b"}})
 
 
 def test_unknown_fields_and_bad_values_are_args_errors() -> None:
     with pytest.raises(BackendArgsError, match="request_format"):
-        BackendArgs.parse({"type": "vllm", "model": "a", "request_format": "markdown"})
+        parse_args({"type": "vllm", "model": "a", "request_format": "markdown"})
     with pytest.raises(BackendArgsError, match="max_tokens"):
-        BackendArgs.parse({"type": "vllm", "model": "a", "max_tokens": 0})
+        parse_args({"type": "vllm", "model": "a", "max_tokens": 0})
     with pytest.raises(BackendArgsError, match="temprature"):
-        BackendArgs.parse({"type": "vllm", "model": "a", "temprature": 0.5})
+        parse_args({"type": "vllm", "model": "a", "temprature": 0.5})
 
 
 def test_hf_token_is_masked_everywhere_but_the_engine() -> None:
-    args = BackendArgs.parse(
-        {"type": "vllm", "model": "m", "vllm_config": {"hf_token": "hf_SECRET", "dtype": "float32"}}
-    )
+    args = parse_args({"type": "vllm", "model": "m", "vllm_config": {"hf_token": "hf_SECRET", "dtype": "float32"}})
     assert isinstance(args, VLLMBackendArgs)
     shown = [repr(args), args.model_dump_json(), repr(args.model_dump()), repr(VLLMBackend(args).info)]
     assert all("hf_SECRET" not in text for text in shown)
     assert args.engine_kwargs() == {"hf_token": "hf_SECRET", "dtype": "float32"}
-    assert BackendArgs.model_validate(args.model_dump_revealed()) == args
+    assert parse_args(args.model_dump_revealed()) == args
 
 
 # -- the missing-vLLM message ------------------------------------------------------------------------------------

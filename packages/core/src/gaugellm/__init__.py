@@ -1,4 +1,4 @@
-"""gaugellm: measure generative-AI deployments under load, with backends as plugins.
+"""gaugellm: measure generative-AI deployments under load, with backends, executors and collectors as plugins.
 
 The public API is re-exported here lazily (PEP 562), so that ``import gaugellm`` and the CLI's listing commands do not
 pay for pydantic or stevedore until something actually needs them.
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         ResponseError,
         TokenCountSource,
     )
+    from gaugellm.collector import Collector, CollectorArgs, CollectorContext
     from gaugellm.errors import (
         BackendArgsError,
         BackendError,
@@ -34,8 +35,18 @@ if TYPE_CHECKING:
         RunConfigError,
         UnknownBackendError,
     )
-    from gaugellm.plugins.metadata import BackendEntry
-    from gaugellm.plugins.registry import list_backends, register_backend, unregister_backend
+    from gaugellm.plugin_args import PluginArgs
+    from gaugellm.plugins.metadata import BackendEntry, PluginEntry
+    from gaugellm.plugins.registry import (
+        list_backends,
+        list_plugins,
+        register_backend,
+        register_plugin,
+        unregister_backend,
+        unregister_plugin,
+    )
+    from gaugellm.plugins.resolve import ResolvedPlugin, create_backend, parse_args, resolve
+    from gaugellm.runner.executor import Executor, ExecutorArgs, WorkerInfo
 
 _EXPORTS = {
     "Backend": "gaugellm.backend.base",
@@ -57,9 +68,24 @@ _EXPORTS = {
     "IncompatibleBackendError": "gaugellm.errors",
     "UnknownBackendError": "gaugellm.errors",
     "BackendEntry": "gaugellm.plugins.metadata",
+    "PluginEntry": "gaugellm.plugins.metadata",
     "list_backends": "gaugellm.plugins.registry",
+    "list_plugins": "gaugellm.plugins.registry",
     "register_backend": "gaugellm.plugins.registry",
+    "register_plugin": "gaugellm.plugins.registry",
     "unregister_backend": "gaugellm.plugins.registry",
+    "unregister_plugin": "gaugellm.plugins.registry",
+    "PluginArgs": "gaugellm.plugin_args",
+    "ResolvedPlugin": "gaugellm.plugins.resolve",
+    "create_backend": "gaugellm.plugins.resolve",
+    "parse_args": "gaugellm.plugins.resolve",
+    "resolve": "gaugellm.plugins.resolve",
+    "Collector": "gaugellm.collector",
+    "CollectorArgs": "gaugellm.collector",
+    "CollectorContext": "gaugellm.collector",
+    "Executor": "gaugellm.runner.executor",
+    "ExecutorArgs": "gaugellm.runner.executor",
+    "WorkerInfo": "gaugellm.runner.executor",
 }
 
 __all__ = [
@@ -83,9 +109,24 @@ __all__ = [
     "IncompatibleBackendError",
     "UnknownBackendError",
     "BackendEntry",
+    "PluginEntry",
     "list_backends",
+    "list_plugins",
     "register_backend",
+    "register_plugin",
     "unregister_backend",
+    "unregister_plugin",
+    "PluginArgs",
+    "ResolvedPlugin",
+    "create_backend",
+    "parse_args",
+    "resolve",
+    "Collector",
+    "CollectorArgs",
+    "CollectorContext",
+    "Executor",
+    "ExecutorArgs",
+    "WorkerInfo",
 ]
 
 

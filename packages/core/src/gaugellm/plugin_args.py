@@ -12,6 +12,7 @@ This module is contract, not discovery: it imports nothing from :mod:`gaugellm.p
 
 from __future__ import annotations
 
+import builtins
 import json
 import typing
 from collections.abc import Mapping
@@ -48,7 +49,7 @@ class PluginArgs(BaseModel):
     #: Which kind of plugin these are the args of; each kind's base class sets it.
     plugin_kind: ClassVar[str] = "plugin"
     #: The error a failed :meth:`parse` raises.
-    args_error: ClassVar[type[PluginArgsError]] = PluginArgsError
+    args_error: ClassVar[builtins.type[PluginArgsError]] = PluginArgsError
 
     type: str = Field(description="The plugin's name, as registered in the entry points.")
 

@@ -7,6 +7,7 @@ Validating ``{"type": "openai_http", ...}`` into the right subclass is the plugi
 
 from __future__ import annotations
 
+import builtins
 from typing import ClassVar
 
 from pydantic import Field
@@ -29,7 +30,7 @@ class BackendArgs(PluginArgs):
     """
 
     plugin_kind: ClassVar[str] = "backend"
-    args_error: ClassVar[type[PluginArgsError]] = BackendArgsError
+    args_error: ClassVar[builtins.type[PluginArgsError]] = BackendArgsError
 
     type: str = Field(description="The backend's name, as registered in the entry points.")
 

@@ -25,6 +25,10 @@ CLI_GROUP = "gaugellm.cli"  # the same value as gaugellm.plugins.metadata.CLI_GR
 #: name -> (module:attribute, one-line help). The help is repeated here so that ``--help`` imports nothing.
 BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "backends": ("gaugellm.cli.backends:backends", "List, inspect and check installed backends."),
+    "plugins": (
+        "gaugellm.cli.plugins:plugins",
+        "List, inspect, check and create plugins of every kind (backends, executors, collectors).",
+    ),
     "run": ("gaugellm.cli.run:run", "Measure a backend under a load profile and write the report."),
     "report": ("gaugellm.cli.report:report", "Render a saved run again: console tables, JSON, CSV or HTML."),
 }
@@ -87,7 +91,7 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context, debug: bool) -> None:
     """gaugellm: measure LLM deployments under load (time to first token, inter-token latency, throughput, errors).
 
-    Backends are plugins: `gaugellm backends list` shows the installed ones.
+    Backends, executors and collectors are plugins: `gaugellm plugins list` shows the installed ones.
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import ClassVar
 
 from pydantic import Field
@@ -21,7 +22,7 @@ class CollectorArgs(PluginArgs):
     """Base class of every collector's arguments; a subclass narrows ``type`` to its entry-point name."""
 
     plugin_kind: ClassVar[str] = "collector"
-    args_error: ClassVar[type[PluginArgsError]] = CollectorArgsError
+    args_error: ClassVar[builtins.type[PluginArgsError]] = CollectorArgsError
 
     type: str = Field(description="The collector's name, as registered in the entry points.")
     interval_s: float = Field(

@@ -60,8 +60,10 @@ LAYOUT = {
 }
 
 
-def write_plugin_package(name: str, parent: Path) -> Path:
-    """Write a new plugin package for backend ``name`` under ``parent``; returns its folder."""
+def write_plugin_package(name: str, parent: Path, *, kind: str = "backend") -> Path:
+    """Write a new plugin package for the ``kind`` plugin ``name`` under ``parent``; returns its folder."""
+    if kind != "backend":
+        raise GaugeError(f"no template for {kind} plugins yet; see docs/plugins.md")
     if not NAME_PATTERN.fullmatch(name) or name[0].isdigit():
         raise GaugeError(
             f"backend names are lowercase letters, digits and underscores, starting with a letter: {name!r}"

@@ -42,6 +42,7 @@ from gaugellm.backend.args import BackendArgs
 from gaugellm.backend.base import Backend
 from gaugellm.backend.schemas import ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm.errors import BackendUnavailableError
+from gaugellm.plugins.resolve import create_backend, parse_args
 from gaugellm.testing.request_kinds import RequestKindTests
 
 __all__ = ["STANDARD_TESTS", "BackendConformance", "Capabilities"]
@@ -139,7 +140,7 @@ class BackendConformance(RequestKindTests):
     @classmethod
     async def started_backend(cls, backend_args: BackendArgs) -> AsyncIterator[Backend[Any]]:
         """One backend, started and validated, shared by the class's tests (engines are slow to start)."""
-        backend = Backend.create(backend_args)
+        backend = create_backend(backend_args)
         await backend.process_startup()
         try:
             await backend.validate()
@@ -154,7 +155,7 @@ class BackendConformance(RequestKindTests):
 
     @pytest.mark.asyncio(loop_scope="class")
     async def test_lifecycle_order_and_idempotent_shutdown(self, backend_args: BackendArgs) -> None:
-        backend = Backend.create(backend_args)
+        backend = create_backend(backend_args)
         assert isinstance(backend, Backend)
         assert backend.args == backend_args
         await backend.process_startup()
@@ -171,7 +172,7 @@ class BackendConformance(RequestKindTests):
         if not self.capabilities.validates_target:
             pytest.skip("capabilities.validates_target is off")
         args: BackendArgs = request.getfixturevalue("unreachable_backend_args")
-        backend = Backend.create(args)
+        backend = create_backend(args)
         await backend.process_startup()
         try:
             with pytest.raises(BackendUnavailableError) as caught:
@@ -255,7 +256,7 @@ class BackendConformance(RequestKindTests):
     @pytest.mark.asyncio(loop_scope="class")
     async def test_errors_are_records_not_exceptions(self, request: pytest.FixtureRequest) -> None:
         args, failing = await self.error_case(request)
-        backend = Backend.create(args)
+        backend = create_backend(args)
         await backend.process_startup()
         try:
             response = await self.resolve(backend, failing)  # must not raise
@@ -274,9 +275,9 @@ class BackendConformance(RequestKindTests):
         return args, self.default_request(300)
 
     def test_args_json_round_trip(self, backend_args: BackendArgs) -> None:
-        again = BackendArgs.model_validate_json(backend_args.model_dump_json())
+        again = parse_args(backend_args.model_dump_json())
         assert type(again) is type(backend_args)
-        revealed = BackendArgs.model_validate(backend_args.model_dump_revealed())
+        revealed = parse_args(backend_args.model_dump_revealed())
         assert revealed == backend_args
         assert type(backend_args).backend_name() == backend_args.type
 
@@ -289,7 +290,7 @@ class BackendConformance(RequestKindTests):
             pytest.skip("the args have no SecretStr fields")
         args = backend_args.model_copy(update={name: SecretStr(SECRET_SENTINEL) for name in secret_fields})
         outputs = _dumps_of(args)
-        backend = Backend.create(args)
+        backend = create_backend(args)
         outputs += [repr(backend), repr(backend.info)]
         for output in outputs:
             assert SECRET_SENTINEL not in output
@@ -298,7 +299,7 @@ class BackendConformance(RequestKindTests):
     def test_args_and_backend_pickle(self, backend_args: BackendArgs) -> None:
         args = pickle.loads(pickle.dumps(backend_args))  # noqa: S301 - our own bytes
         assert args == backend_args
-        backend = Backend.create(backend_args)
+        backend = create_backend(backend_args)
         again = pickle.loads(pickle.dumps(backend))  # noqa: S301
         assert type(again) is type(backend)
         assert again.args == backend_args

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
-from gaugellm.backend.base import Backend
 from gaugellm.backend.schemas import GenerationRequest, GenerationResponse
+from gaugellm.plugins.resolve import create_backend
 
 if TYPE_CHECKING:
     from gaugellm.backend.args import BackendArgs
@@ -63,7 +63,7 @@ class RequestKindTests:
         if not getattr(self.capabilities, kind):
             pytest.skip(f"capabilities.{kind} is off")
         backend_args: BackendArgs = request.getfixturevalue("backend_args")
-        backend = Backend.create(self.args_for_kind(kind, backend_args, request))
+        backend = create_backend(self.args_for_kind(kind, backend_args, request))
         await backend.process_startup()
         try:
             await asyncio.wait_for(backend.validate(), self.request_timeout_s)

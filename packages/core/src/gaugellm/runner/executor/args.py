@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -20,7 +21,7 @@ class ExecutorArgs(PluginArgs):
     """Base class of every executor's arguments; a subclass narrows ``type`` to its entry-point name."""
 
     plugin_kind: ClassVar[str] = "executor"
-    args_error: ClassVar[type[PluginArgsError]] = ExecutorArgsError
+    args_error: ClassVar[builtins.type[PluginArgsError]] = ExecutorArgsError
 
     type: str = Field(description="The executor's name, as registered in the entry points.")
 
