@@ -206,6 +206,7 @@ def render_console(report: RunReport, console: Console) -> None:
     _cost_table(report, console)
     if report.capacity is not None:
         _capacity(report.capacity, console)
+    _collector_table(report, console)
 
     errors = [(benchmark.name, group) for benchmark in report.benchmarks for group in benchmark.metrics.errors]
     if errors:
@@ -227,6 +228,44 @@ def render_console(report: RunReport, console: Console) -> None:
         console.print(f"token counting: {counting}", markup=False)
     if not report.complete:
         console.print(f"[bold red]run incomplete[/bold red]: {escape(report.error or 'interrupted')}")
+
+
+def _collector_table(report: RunReport, console: Console) -> None:
+    """Each collected series over the run (min / mean / max), and how many samples failed."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from gaugellm.reports.collector_views import format_value, series_of
+
+    if not report.collectors:
+        return
+    table = Table(title="Collected beside the load", title_justify="left")
+    for name, justify in (
+        ("collector", "left"),
+        ("series", "left"),
+        ("samples", "right"),
+        ("min", "right"),
+        ("mean", "right"),
+        ("max", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for collector, series in series_of(report):
+        summary = collector.summary(series)
+        table.add_row(
+            escape(collector.name),
+            escape(series),
+            str(summary.samples),
+            format_value(summary.min),
+            format_value(summary.mean),
+            format_value(summary.max),
+        )
+    console.print(table)
+    for collector in report.collectors:
+        if collector.failures:
+            console.print(
+                f"[yellow]{escape(collector.name)}[/yellow]: {collector.failures} sample(s) failed; last: "
+                f"{escape(collector.last_error or '?')}"
+            )
 
 
 def _replay_lines(report: RunReport, console: Console) -> None:

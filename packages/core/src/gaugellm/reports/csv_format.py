@@ -184,10 +184,13 @@ def _cell(value: Any) -> Any:
 
 
 def render_csv(report: RunReport) -> str:
-    """One header row and one row per benchmark."""
+    """One header row and one row per benchmark; collected series add a mean and a max column each, per benchmark."""
+    from gaugellm.reports.collector_views import column_name, series_of, stage_summary
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    collected = list(series_of(report))
+    writer.writerow([*CSV_COLUMNS, *(column_name(c, name, stat) for c, name in collected for stat in ("mean", "max"))])
     capacity = report.capacity
     probes = {probe.benchmark: probe for probe in capacity.probes} if capacity is not None else {}
     for benchmark in report.benchmarks:
@@ -202,5 +205,11 @@ def render_csv(report: RunReport) -> str:
             [_cell(get(benchmark)) for _, get in _COLUMNS]
             + [_cell(value) for value in tail]
             + [_cell(get(benchmark)) for _, get in _REQUEST_TYPE_COLUMNS]
+            + [
+                _cell(value)
+                for c, name in collected
+                for summary in (stage_summary(c, name, benchmark),)
+                for value in (summary.mean, summary.max)
+            ]
         )
     return buffer.getvalue()

@@ -229,6 +229,35 @@ def _slo_section(report: RunReport) -> str:
     )
 
 
+def _collector_section(report: RunReport) -> str:
+    """Each collected series over the run, and its mean per benchmark (the JSON holds every sample)."""
+    from gaugellm.reports.collector_views import format_value, series_of, stage_summary
+
+    if not report.collectors:
+        return ""
+    head = ("collector", "series", "samples", "min", "mean", "max", *(b.name + " mean" for b in report.benchmarks))
+    rows = []
+    for collector, series in series_of(report):
+        summary = collector.summary(series)
+        rows.append(
+            [
+                (collector.name, ""),
+                (series, ""),
+                (str(summary.samples), "num"),
+                (format_value(summary.min), "num"),
+                (format_value(summary.mean), "num"),
+                (format_value(summary.max), "num"),
+                *((format_value(stage_summary(collector, series, b).mean), "num") for b in report.benchmarks),
+            ]
+        )
+    failures = "".join(
+        f"<p class='bad'>{escape(c.name)}: {c.failures} sample(s) failed; last: {escape(c.last_error or '?')}</p>"
+        for c in report.collectors
+        if c.failures
+    )
+    return "<h2>Collected beside the load</h2>" + _table(head, rows) + failures
+
+
 def _cost_section(report: RunReport) -> str:
     costed = [b for b in report.benchmarks if b.cost is not None]
     if not costed:
@@ -434,6 +463,7 @@ def render_html(report: RunReport) -> str:
         _capacity_section(report),
         _slo_section(report),
         _cost_section(report),
+        _collector_section(report),
         _sweep_charts(report),
         *(_benchmark_section(benchmark) for benchmark in report.benchmarks),
         "<h2>Run</h2>",

@@ -154,9 +154,15 @@ class CollectorReport(BaseModel):
     def _redact_error(cls, value: Any) -> Any:
         return redact_text(value) if isinstance(value, str) else value
 
-    def summary(self, series: str) -> SeriesSummary:
-        """Count, min, mean, max and last value of one series."""
-        values = [value for value in self.series.get(series, []) if value is not None]
+    def summary(self, series: str, start_unix: float | None = None, end_unix: float | None = None) -> SeriesSummary:
+        """Count, min, mean, max and last value of one series, over the run or the window ``[start, end]``."""
+        low = -float("inf") if start_unix is None else start_unix - self.origin_unix
+        high = float("inf") if end_unix is None else end_unix - self.origin_unix
+        values = [
+            value
+            for time_s, value in zip(self.times_s, self.series.get(series, []), strict=False)
+            if value is not None and low <= time_s <= high
+        ]
         if not values:
             return SeriesSummary(samples=0)
         return SeriesSummary(
