@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from gaugellm import BackendArgs
 
@@ -85,6 +85,30 @@ class VLLMBackendArgs(BackendArgs):
             "(false: one chunk, no inter-token latency)."
         ),
     )
+
+    reasoning_parser: str | None = Field(
+        default=None,
+        description=(
+            "Name of a vLLM reasoning parser (what `vllm serve --reasoning-parser` takes, e.g. 'deepseek_r1', "
+            "'qwen3'): each output is split into reasoning and answer as vLLM's server splits it, so that time to "
+            "first reasoning token, time to first answer token and reasoning tokens are recorded. Checked against "
+            "the installed vLLM at start-up. None: no split, every token is answer."
+        ),
+    )
+
+    @field_validator("reasoning_parser")
+    @classmethod
+    def _parser_name_shape(cls, value: str | None) -> str | None:
+        # Only the shape is checked here (no vLLM in this module); the name itself is checked at start-up.
+        if value is not None and (not value or value != value.strip() or any(c.isspace() for c in value)):
+            raise ValueError(f"reasoning_parser must be a parser name such as 'deepseek_r1', got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _reasoning_needs_generation(self) -> VLLMBackendArgs:
+        if self.reasoning_parser is not None and self.task != "generate":
+            raise ValueError("reasoning_parser applies to task 'generate' only (an embedding has no reasoning)")
+        return self
 
     @field_validator("vllm_config")
     @classmethod

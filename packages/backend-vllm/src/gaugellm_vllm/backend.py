@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import time
 from typing import Any
 
 from gaugellm import Backend, ErrorKind, GenerationRequest, GenerationResponse
@@ -20,6 +21,12 @@ from gaugellm.errors import BackendUnavailableError
 from gaugellm_vllm.args import VLLMBackendArgs
 from gaugellm_vllm.engine import VLLMApi, build_engine_args, load_vllm, start_engine
 from gaugellm_vllm.prompts import render_prompt
+from gaugellm_vllm.reasoning import (
+    ReasoningParserSetup,
+    ReasoningSplit,
+    check_reasoning_parser_name,
+    load_reasoning_parser,
+)
 from gaugellm_vllm.runtime_dir import RuntimeDir
 from gaugellm_vllm.sampling import sampling_kwargs
 from gaugellm_vllm.timing import engine_timing
@@ -35,6 +42,7 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
         self._api: VLLMApi | None = None
         self._engine: Any = None
         self._tokenizer: Any = None
+        self._reasoning: ReasoningParserSetup | None = None
         self._runtime_dir = RuntimeDir()
         self._requests_started = 0
         self._gc_frozen = False
@@ -58,6 +66,7 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
             task=self.args.task,
             request_format=self.args.request_format,
             stream=self.args.stream,
+            reasoning_parser=self.args.reasoning_parser,
             vllm_config=self.args.model_dump(mode="json")["vllm_config"],  # secrets masked
         )
         if self._api is not None:
@@ -76,6 +85,8 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
             return
         api = load_vllm()
         engine_args = build_engine_args(api, self.args.model, self.args.engine_kwargs())
+        if self.args.reasoning_parser is not None:
+            check_reasoning_parser_name(self.args.reasoning_parser, api.version)
         self._runtime_dir.enter()
         try:
             # The engine is only ever held by ``self``, never by a local: vLLM leaves frames alive (caches, logging)
@@ -86,6 +97,12 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
             raise
         self._api = api
         self._tokenizer = _tokenizer_of(self._engine)
+        if self.args.reasoning_parser is not None:
+            try:
+                self._reasoning = load_reasoning_parser(self.args.reasoning_parser, self._engine, self.args.model)
+            except BaseException:
+                await self.process_shutdown()  # an engine nobody can use must not outlive a failed start-up
+                raise
         # vLLM, torch and the engine leave hundreds of thousands of long-lived objects in this process; a full
         # collection of them stalls the event loop for a few hundred ms (seen: ~280 ms, 8 requests' TTFT at once).
         # vLLM's own server freezes its start-up heap for the same reason (freeze_gc_heap): do the same, so that
@@ -124,6 +141,7 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
     async def process_shutdown(self) -> None:
         engine, self._engine = self._engine, None
         self._tokenizer = None
+        self._reasoning = None
         if self._gc_frozen:
             gc.unfreeze()
             self._gc_frozen = False
@@ -167,6 +185,7 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
         output_tokens = 0
         finish_reason: str | None = None
         last: Any = None
+        split = ReasoningSplit(self._reasoning) if self._reasoning is not None else None
         try:
             async for out in engine.generate(
                 prompt.prompt, params, engine_request_id, tokenization_kwargs=prompt.tokenization_kwargs
@@ -174,9 +193,17 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
                 if out.outputs:
                     completion = out.outputs[0]
                     new_tokens = len(completion.token_ids)
-                    if new_tokens:
+                    if split is not None:
+                        at_ns = time.perf_counter_ns()  # when the output arrived, not when it was parsed
+                        finished = completion.finish_reason is not None
+                        pieces = split.split(
+                            completion.text, list(completion.token_ids), out.prompt_token_ids, finished
+                        )
+                        for text, tokens, reasoning in pieces:
+                            response.record_chunk(text, tokens, at_ns, reasoning=reasoning)
+                    elif new_tokens:
                         response.record_chunk(completion.text, tokens=new_tokens)
-                        output_tokens += new_tokens
+                    output_tokens += new_tokens
                     finish_reason = completion.finish_reason or finish_reason
                 last = out
         except asyncio.CancelledError:
@@ -200,6 +227,8 @@ class VLLMBackend(Backend[VLLMBackendArgs]):
             "num_cached_tokens": getattr(last, "num_cached_tokens", None),
             "engine_timing": engine_timing(getattr(last, "metrics", None)),
         }
+        if self._reasoning is not None:
+            response.extras["vllm"]["reasoning_parser"] = self._reasoning.name
         response.finish(finish_reason)
 
     async def _embed(

@@ -1,8 +1,8 @@
 """Import vLLM and build its engine, turning what goes wrong into one readable gaugellm error.
 
-This is the only module that imports vLLM, and only when :func:`load_vllm` is called (in the worker, from
-``process_startup``): listing backends, validating args and ``--help`` must work where vLLM is not installed, and
-``import vllm`` alone costs seconds.
+This module imports vLLM only when :func:`load_vllm` is called (in the worker, from ``process_startup``); the only
+other one that does is :mod:`gaugellm_vllm.reasoning`, at start-up too. Listing backends, validating args and
+``--help`` must work where vLLM is not installed, and ``import vllm`` alone costs seconds.
 """
 
 from __future__ import annotations
