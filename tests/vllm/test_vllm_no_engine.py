@@ -82,15 +82,15 @@ def test_unknown_fields_and_bad_values_are_args_errors() -> None:
 
 
 def test_reasoning_parser_is_a_name_for_generation_only() -> None:
-    args = BackendArgs.parse({"type": "vllm", "model": "a", "reasoning_parser": "deepseek_r1"})
+    args = parse_args({"type": "vllm", "model": "a", "reasoning_parser": "deepseek_r1"})
     assert isinstance(args, VLLMBackendArgs)
     assert args.reasoning_parser == "deepseek_r1"
     assert VLLMBackend(args).info["reasoning_parser"] == "deepseek_r1"
     for bad in ("", " deepseek_r1", "deepseek r1"):
         with pytest.raises(BackendArgsError, match="reasoning_parser must be a parser name"):
-            BackendArgs.parse({"type": "vllm", "model": "a", "reasoning_parser": bad})
+            parse_args({"type": "vllm", "model": "a", "reasoning_parser": bad})
     with pytest.raises(BackendArgsError, match="task 'generate' only"):
-        BackendArgs.parse({"type": "vllm", "model": "a", "reasoning_parser": "qwen3", "task": "embed"})
+        parse_args({"type": "vllm", "model": "a", "reasoning_parser": "qwen3", "task": "embed"})
 
 
 def test_hf_token_is_masked_everywhere_but_the_engine() -> None:

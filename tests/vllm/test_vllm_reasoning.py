@@ -21,7 +21,7 @@ from tiny_reasoning_model import THINK_END, THINK_START, build_tiny_reasoning_mo
 from vllm_env import CPU_ENGINE_CONFIG
 from vllm_processes import descendants, kill, wait_gone
 
-from gaugellm import Backend, GenerationRequest, GenerationResponse
+from gaugellm import GenerationRequest, GenerationResponse, create_backend
 from gaugellm.errors import BackendArgsError, BackendUnavailableError
 from gaugellm_vllm.args import VLLMBackendArgs
 from gaugellm_vllm.backend import VLLMBackend
@@ -55,7 +55,7 @@ def engine_args(model_dir: Path, **changes: Any) -> VLLMBackendArgs:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def backend(reasoning_model_dir: Path, vllm_timings: dict[str, float]) -> AsyncIterator[VLLMBackend]:
-    started_backend = Backend.create(engine_args(reasoning_model_dir))
+    started_backend = create_backend(engine_args(reasoning_model_dir))
     assert isinstance(started_backend, VLLMBackend)
     before = {process.pid for process in descendants()}
     started = time.perf_counter()
