@@ -21,6 +21,9 @@ from gaugellm import Backend, BackendArgs, BackendUnavailableError, ErrorKind, G
 NAME = "runner_fake"
 
 
+_DISCOVERY = ("gaugellm.plugins.registry", "gaugellm.plugins.metadata", "gaugellm.plugins.resolve", "stevedore")
+
+
 class FakeArgs(BackendArgs):
     type: Literal["runner_fake"] = "runner_fake"
     tokens: int = 8
@@ -63,6 +66,8 @@ class FakeBackend(Backend[FakeArgs]):
             "pid": os.getpid(),
             "api_key_length": len(key.get_secret_value()) if key is not None else None,
             "child_pid": self.child.pid if self.child is not None else None,
+            # What of plugin discovery this process has imported: a worker should have none of it.
+            "discovery_modules": sorted(name for name in _DISCOVERY if name in sys.modules),
         }
 
     async def process_startup(self) -> None:

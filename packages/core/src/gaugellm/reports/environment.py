@@ -15,17 +15,23 @@ __all__ = ["collect_environment"]
 
 
 def _plugins() -> dict[str, str]:
-    """Installed backend distributions and their versions, from metadata (imports no plugin)."""
-    try:
-        from gaugellm.plugins.metadata import scan_installed
+    """Installed plugin distributions of every kind and their versions, from metadata (imports no plugin).
 
-        entries = scan_installed()
+    The registry's scan is the one the run already made to resolve its plugins.
+    """
+    try:
+        from gaugellm.plugins.kinds import KIND_NAMES
+        from gaugellm.plugins.registry import REGISTERED_DISTRIBUTION, list_plugins
+
+        entries = [entry for kind in KIND_NAMES for entry in list_plugins(kind)]
     except Exception:  # a broken metadata entry must not cost the run its report
         return {}
     return {
         entry.distribution: entry.version or ""
-        for entry in entries.values()
-        if entry.distribution and entry.distribution != "gaugellm"
+        for entry in entries
+        if entry.distribution
+        and entry.distribution not in ("gaugellm", REGISTERED_DISTRIBUTION)
+        and len(entry.claimants) <= 1
     }
 
 
