@@ -1,8 +1,9 @@
 """The runner's main loop: run a profile's stages, one after the other, on an executor's started workers.
 
 The engine owns what outlives a stage: the live workers, the position in the data set (run-wide, so that the
-stages of a sweep do not send the same prompts again), and the reason the run stops, if it does. What happens
-within one stage is :class:`~gaugellm.runner.stage.StageRun`.
+stages of a sweep do not send the same prompts again), and the reason the run stops, if it does. It keeps them in
+one :class:`~gaugellm.runner.stage.RunControl`, which it hands to each stage together with a fresh sink; what
+happens within one stage is :class:`~gaugellm.runner.stage.StageRun`, which sees the run only through that object.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from gaugellm.runner.executor.base import Executor
 from gaugellm.runner.scheduler.limits import StageLimits
 from gaugellm.runner.scheduler.profiles import Plan
 from gaugellm.runner.scheduler.stages import StageSpec
-from gaugellm.runner.stage import ResponseSink, StageOutcome, StageProgress, StageRun
+from gaugellm.runner.stage import ResponseSink, RunControl, StageOutcome, StageProgress, StageRun
 
 __all__ = [
     "Engine",
@@ -66,7 +67,10 @@ def split_evenly(total: int, parts: Sequence[int]) -> dict[int, int]:
 
 
 class Engine:
-    """Runs a profile's stages on an executor's started workers."""
+    """Runs a profile's stages on an executor's started workers.
+
+    ``alive``, ``stop_reason`` and ``stop_message`` read the run's :class:`RunControl`, which its stages update.
+    """
 
     def __init__(
         self,
@@ -86,11 +90,30 @@ class Engine:
         self.sink_factory = sink_factory
         self.observer = observer
         self.requests_limit = requests_limit
-        self.alive = {info.worker for info in executor.workers}
-        self.stop_reason: str | None = None
-        self.stop_message: str | None = None
         self._stage_id = 0
         self._next_request = 0
+        self._control = RunControl(
+            executor=executor,
+            alive={info.worker for info in executor.workers},
+            next_request=self.next_request,
+            limits=limits,
+            observer=observer,
+        )
+
+    @property
+    def alive(self) -> set[int]:
+        """The workers still alive (the run's own set: a stage that loses one removes it)."""
+        return self._control.alive
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the run stops (``None`` while nothing has stopped it)."""
+        return self._control.stop_reason
+
+    @property
+    def stop_message(self) -> str | None:
+        """What to tell the user about the stop, or ``None``."""
+        return self._control.stop_message
 
     def request_stop(self, reason: str = "interrupted", message: str = "interrupted") -> None:
         """End the current stage now (cancelling what is in flight) and run no more. Safe from a signal handler."""
@@ -98,11 +121,10 @@ class Engine:
 
     def stop(self, reason: str, message: str) -> None:
         """Record why the run stops; the first reason wins (it is usually the cause of the rest)."""
-        if self.stop_reason is None:
-            self.stop_reason = reason
-            self.stop_message = message
+        self._control.stop(reason, message)
 
     def next_request(self) -> GenerationRequest:
+        """The data set's next request, wrapping around at its end."""
         request = self.source.request(self._next_request % len(self.source))
         self._next_request += 1
         return request
@@ -127,7 +149,8 @@ class Engine:
     async def run_stage(self, spec: StageSpec) -> StageOutcome:
         """Run one stage to its end."""
         self._stage_id += 1
-        return await StageRun(self, spec, self._stage_id, self._shares(spec)).run()
+        shares = self._shares(spec)  # before the sink: a stage refused here builds nothing
+        return await StageRun(self._control, spec, self._stage_id, shares, self.sink_factory(spec)).run()
 
     def _shares(self, spec: StageSpec) -> dict[int, int | None]:
         """Each worker's concurrency slots for the stage (``None``: a rate stage, no slots)."""

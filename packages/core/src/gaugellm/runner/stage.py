@@ -12,18 +12,25 @@ metrics accumulator).
 
 A worker that dies (``WorkerLost``) takes with it what it had not reported: the requests it may have had in flight
 become error records (``incomplete``), what it had not yet sent is dropped, and the run stops, marked incomplete.
-Requests it had finished but not yet reported (at most one result batch, ~50 ms) are lost.
+Requests it had finished but not yet reported (at most one result batch, see
+:data:`~gaugellm.runner.executor.worker.FLUSH_INTERVAL_S`) are lost.
+
+A stage sees its run only through :class:`RunControl`: the workers, the live set, the data set's next request, the
+limits, the progress listener and the run's stop state. The engine builds one per run and hands it to every stage
+with the stage's sink, so this module does not know the engine (the import goes one way: engine -> stage).
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, cast
 
-from gaugellm.backend.schemas import ErrorKind, GenerationResponse
+from gaugellm.backend.schemas import ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm.runner.error_limit import error_limit_message
+from gaugellm.runner.executor.base import Executor
 from gaugellm.runner.executor.messages import (
     BeginStage,
     Drained,
@@ -34,10 +41,10 @@ from gaugellm.runner.executor.messages import (
     WorkerLost,
     WorkItem,
 )
+from gaugellm.runner.scheduler.limits import StageLimits
 from gaugellm.runner.scheduler.stages import StageSpec
 
 if TYPE_CHECKING:
-    from gaugellm.runner.engine import Engine
     from gaugellm.runner.scheduler.capacity import JudgedSink, ProbeVerdict
 
 __all__ = [
@@ -46,7 +53,9 @@ __all__ = [
     "FEED_CHUNK_S",
     "LOOKAHEAD_S",
     "MIN_BACKLOG",
+    "ProgressListener",
     "ResponseSink",
+    "RunControl",
     "StageOutcome",
     "StageProgress",
     "StageRun",
@@ -55,8 +64,8 @@ __all__ = [
 #: Rate stages send work this far ahead of its scheduled time, so that it is in the worker when it is due ...
 LOOKAHEAD_S = 0.5
 #: ... topping every worker up once what it holds reaches less than ``LOOKAHEAD_S - FEED_CHUNK_S`` ahead: a batch
-#: per worker every 0.1 s, not one (of a request or two) after every result batch, each of which interrupts the
-#: worker's event loop on its way in.
+#: per worker every ``FEED_CHUNK_S``, not one (of a request or two) after every result batch, each of which
+#: interrupts the worker's event loop on its way in.
 FEED_CHUNK_S = 0.1
 #: A stage starts this long after it is announced, so that every worker has its first work before it is due.
 START_MARGIN_S = 0.05
@@ -96,6 +105,46 @@ class StageProgress:
     in_flight: int
     max_requests: int | None
     max_seconds: float | None
+
+
+class ProgressListener(Protocol):
+    """Told a running stage's progress (the engine's ``ProgressObserver`` is one)."""
+
+    def progress(self, snapshot: StageProgress) -> None: ...
+
+
+@dataclass(slots=True)
+class RunControl:
+    """What a stage shares with the run around it: built once per run by the engine, read and updated by its stages.
+
+    ``alive`` is the run's set of live workers itself (a stage that loses a worker removes it, and later stages see
+    it gone); ``next_request`` walks the run-wide position in the data set, so that the stages of a sweep do not send
+    the same prompts again. The stop state is here rather than in the stage because it ends the run, not only the
+    stage: a stop request (from a signal handler, between two events) reaches whichever stage is running.
+    """
+
+    executor: Executor
+    alive: set[int]
+    next_request: Callable[[], GenerationRequest]
+    limits: StageLimits
+    observer: ProgressListener | None = None
+    stop_reason: str | None = None
+    stop_message: str | None = None
+
+    def stop(self, reason: str, message: str) -> None:
+        """Record why the run stops; the first reason wins (it is usually the cause of the rest)."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+            self.stop_message = message
+
+    def restate(self, reason: str, message: str) -> None:
+        """Replace the message of the stop ``reason`` caused, once its final wording is known; another reason's stands.
+
+        ``--max-errors`` stops the run at the error that crosses the limit, but its message counts every error, and
+        those of requests already under way arrive while the stage drains.
+        """
+        if self.stop_reason == reason:
+            self.stop_message = message
 
 
 @dataclass
@@ -149,18 +198,28 @@ class _Outstanding:
 
 
 class StageRun:
-    """The state of one running stage; :meth:`run` drives it to its end."""
+    """The state of one running stage; :meth:`run` drives it to its end.
 
-    def __init__(self, engine: Engine, spec: StageSpec, stage_id: int, shares: dict[int, int | None]) -> None:
-        self.engine = engine
+    ``shares`` is each worker's concurrency slots (``None``: a rate stage); ``sink`` receives the measured responses.
+    """
+
+    def __init__(
+        self,
+        control: RunControl,
+        spec: StageSpec,
+        stage_id: int,
+        shares: dict[int, int | None],
+        sink: ResponseSink,
+    ) -> None:
+        self.control = control
         self.spec = spec
         self.stage_id = stage_id
         self.shares = shares
-        self.limits = engine.limits
-        self.excluder = engine.limits.excluder(spec.ramp_up_s)
+        self.limits = control.limits
+        self.excluder = control.limits.excluder(spec.ramp_up_s)
         self.start_ns = time.perf_counter_ns() + round(START_MARGIN_S * 1e9)
         self.outcome = StageOutcome(
-            spec=spec, sink=engine.sink_factory(spec), started_at=time.time() + START_MARGIN_S, start_ns=self.start_ns
+            spec=spec, sink=sink, started_at=time.time() + START_MARGIN_S, start_ns=self.start_ns
         )
         max_seconds = self.limits.max_seconds
         if spec.max_seconds is not None:
@@ -194,7 +253,7 @@ class StageRun:
     # -- the loop ---------------------------------------------------------------------------------------------
 
     async def run(self) -> StageOutcome:
-        executor = self.engine.executor
+        executor = self.control.executor
         for worker, share in self.shares.items():
             executor.send(worker, BeginStage(self.stage_id, self.start_ns, share))
         while True:
@@ -221,14 +280,14 @@ class StageRun:
             outcome = self.outcome
             message = error_limit_message(self.limits.errors, self.errors_at_limit, outcome.errors, outcome.last_error)
             outcome.error = message
-            self.engine.stop_message = message
+            self.control.restate("max_errors", message)
         return self.outcome
 
     def _decide(self, now: int) -> None:
         """Stop, or send more work."""
-        engine = self.engine
-        if engine.stop_reason is not None:
-            self._end(cancel=True, reason=engine.stop_reason, error=engine.stop_message)
+        control = self.control
+        if control.stop_reason is not None:
+            self._end(cancel=True, reason=control.stop_reason, error=control.stop_message)
         elif self.deadline_ns is not None and now >= self.deadline_ns:
             self._end(cancel=True, reason="max_seconds")
         elif self.look_ns is not None and now >= self.next_look_ns and self._look():
@@ -260,7 +319,7 @@ class StageRun:
                 # What a drained worker still "has" was never sent (e.g. refills that crossed EndStage).
                 self.outcome.dropped += len(self.outstanding.get(event.worker, {}))
                 self.outstanding[event.worker] = {}
-        elif isinstance(event, WorkerLost) and event.worker in self.engine.alive:
+        elif isinstance(event, WorkerLost) and event.worker in self.control.alive:
             self._lose(event.worker, event.reason)
             self._end(cancel=True, reason="worker_lost", error=event.reason)
 
@@ -272,11 +331,11 @@ class StageRun:
     def _new_item(self, scheduled_ns: int | None) -> WorkItem:
         index = self.outcome.sent
         self.outcome.sent += 1
-        return WorkItem(index=index, request=self.engine.next_request(), scheduled_ns=scheduled_ns)
+        return WorkItem(index=index, request=self.control.next_request(), scheduled_ns=scheduled_ns)
 
     def _feed(self, now: int) -> None:
         batches: dict[int, list[WorkItem]] = {}
-        workers = [w for w in self.shares if w in self.engine.alive]
+        workers = [w for w in self.shares if w in self.control.alive]
         self.feed_behind = False
         if not workers:
             return
@@ -317,7 +376,7 @@ class StageRun:
             for item in items:
                 mine[item.index] = _Outstanding(self.sent_to[worker], item)
                 self.sent_to[worker] += 1
-            self.engine.executor.send(worker, Submit(self.stage_id, items))
+            self.control.executor.send(worker, Submit(self.stage_id, items))
 
     # -- results ----------------------------------------------------------------------------------------------
 
@@ -335,13 +394,13 @@ class StageRun:
             if not self.ending and response.error is not None and errors.exceeded(outcome.errors, outcome.finished):
                 self.errors_at_limit = outcome.errors
                 message = error_limit_message(errors, outcome.errors, outcome.errors, outcome.last_error)
-                self.engine.stop("max_errors", message)
+                self.control.stop("max_errors", message)
                 self._end(cancel=True, reason="max_errors", error=message)
         if self.ending:
             return
         if self.connect_streak >= DEAD_TARGET_ERRORS:
             message = f"the target stopped answering: {outcome.last_error}"
-            self.engine.stop("target_unreachable", message)
+            self.control.stop("target_unreachable", message)
             self._end(cancel=True, reason="target_unreachable", error=message)
 
     def _record(self, response: GenerationResponse, index: int) -> None:
@@ -387,12 +446,12 @@ class StageRun:
             outcome.error = error
         self.drain_deadline = time.monotonic() + DRAIN_TIMEOUT_S
         for worker in self.shares:
-            if worker in self.engine.alive:
+            if worker in self.control.alive:
                 self.draining.add(worker)
-                self.engine.executor.send(worker, EndStage(self.stage_id, cancel))
+                self.control.executor.send(worker, EndStage(self.stage_id, cancel))
 
     def _lose(self, worker: int, reason: str) -> None:
-        self.engine.alive.discard(worker)
+        self.control.alive.discard(worker)
         self.draining.discard(worker)
         lost_at = time.perf_counter_ns()
         # Items go out in the order they were sent, so what may have been in flight is: everything the worker said
@@ -415,14 +474,14 @@ class StageRun:
             self.outcome.lost += 1
             self._record(response, item.index)
         self.outstanding[worker] = {}
-        self.engine.stop("worker_lost", reason)
+        self.control.stop("worker_lost", reason)
         self.outcome.incomplete = True
         self.outcome.error = self.outcome.error or reason
 
     # -- progress ---------------------------------------------------------------------------------------------
 
     def _report_progress(self, now: int) -> None:
-        observer = self.engine.observer
+        observer = self.control.observer
         if observer is None or time.monotonic() - self.last_progress < PROGRESS_INTERVAL_S:
             return
         self.last_progress = time.monotonic()
