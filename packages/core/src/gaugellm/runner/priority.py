@@ -2,9 +2,8 @@
 
 The main process's work is never urgent: it schedules requests half a second ahead and collects results in
 batches. A worker's is: a request due now goes out late if the worker waits for a CPU. On a small machine the two
-compete (measured on a 2-core VM with the simulated server beside them, 500 requests/s: the main process's bursts,
-turning a result batch into metrics and feeding the next work, were what the slowest 1 % of dispatches waited for;
-p99 dispatch lag 1.0-1.2 ms at equal priority, 0.72-0.82 ms with the runner at niceness 10).
+compete: on a small machine the main process's bursts (turning a result batch into metrics, feeding the next work)
+were what the slowest 1 % of dispatches waited for (measured in docs/runner.md).
 
 So ``gaugellm run`` lowers the runner process's priority once its workers have started (they keep theirs). It is
 the CLI's choice, not the library's: an unprivileged process cannot raise its priority again, and a program that

@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from gaugellm.backend.schemas import ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm.runner.error_limit import error_limit_message
@@ -123,7 +123,7 @@ class RunControl:
     stage: a stop request (from a signal handler, between two events) reaches whichever stage is running.
     """
 
-    executor: Executor
+    executor: Executor[Any]
     alive: set[int]
     next_request: Callable[[], GenerationRequest]
     limits: StageLimits

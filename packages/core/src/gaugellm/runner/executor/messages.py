@@ -119,8 +119,8 @@ class Results:
 
     The responses travel already pickled, one by one (:func:`pack_response`): a worker pickles each response as
     its request ends, while its data is fresh in the cache, so that sending a batch is a copy of bytes. Pickling a
-    whole batch at once took ~0.4 ms on a busy 2-core machine, a pause of the worker's event loop every 50 ms in
-    which requests due went out late. :attr:`responses` unpickles them (on the runner's side).
+    whole batch at once paused the worker's event loop at every flush, and requests due then went out late
+    (measured in docs/runner.md). :attr:`responses` unpickles them (on the runner's side).
 
     ``dispatched`` is how many of the stage's items this worker has handed to the backend so far: items of one worker
     are dispatched in the order they would be sent, so the runner knows which ones may be in flight if it dies.

@@ -9,7 +9,7 @@ sleeps in ``epoll_wait``, serving sockets as usual, and the kernel makes the des
 microsecond. The last stretch is spent yielding to the loop (``asyncio.sleep(0)``) and re-reading the clock, so
 that the worker is already running at the target instead of waiting for the scheduler to give it a CPU back. Sleeping
 instead of spinning matters on a small machine: the core a spin burns is the one the server or another worker needs
-(the previous design, a loop timer ending 1.2 ms early and then yielding, cost ~0.3 of a core at 500 requests/s).
+(the previous design, a loop timer ending early and then yielding, cost a large part of a core at high rates).
 
 Elsewhere (no timerfd) a wait has two phases: a coarse sleep on the loop's timer that ends :data:`SPIN_NS` before the
 target, then the same yielding until the target has passed.
@@ -30,9 +30,9 @@ __all__ = ["LEAD_NS", "SPIN_NS", "Pacer"]
 #: Without a timerfd: how long before a target the coarse sleep ends and yielding begins.
 SPIN_NS = 1_200_000
 #: With a timerfd: how long before a target it fires, the rest spent yielding to the loop (as without one). Woken
-#: processes get a CPU ~0.05 ms late typically, and 0.25 ms late at the 90th percentile on a busy 2-core machine
-#: (``benchmarks/os_wake_latency.py``); a worker already awake at its target has only the loop's own delay left.
-#: Costs about this long of busy loop per dispatch that is not right after another one.
+#: processes get a CPU somewhat late (``benchmarks/os_wake_latency.py`` measures by how much; docs/runner.md); a
+#: worker already awake at its target has only the loop's own delay left. Costs about this long of busy loop per
+#: dispatch that is not right after another one.
 LEAD_NS = 250_000
 
 

@@ -26,9 +26,9 @@ from gaugellm.runner.executor.worker import WorkerRuntime, startup_failure
 __all__ = ["UVLOOP_ENV", "uvloop_wanted", "worker_main"]
 
 
-#: ``1`` (or ``true``, ``yes``, ``on``): workers run on uvloop where it is installed. Off by default: measured on
-#: a 2-core machine, uvloop gave no higher request rate than asyncio's loop and a worse pacing tail (p99 dispatch
-#: lag at 500 req/s 2.2-2.8 ms against 1.1-1.6 ms); see docs/runner.md.
+#: ``1`` (or ``true``, ``yes``, ``on``): workers run on uvloop where it is installed (the local executor's ``uvloop``
+#: arg says the same per run). Off by default: uvloop gave no higher request rate than asyncio's loop and no better
+#: pacing where it was measured (docs/runner.md).
 UVLOOP_ENV = "GAUGELLM_UVLOOP"
 
 
@@ -124,7 +124,7 @@ def freeze_heap() -> None:
 
     A worker's start-up heap (the backend's libraries, pydantic's schemas, ...) is hundreds of thousands of objects
     that live as long as the process. Left in the collector's oldest generation, every full collection walks them
-    all: measured 12-25 ms with the OpenAI backend, a stall in which every request due goes out late. Frozen, they
+    all: a stall of many milliseconds (docs/runner.md) in which every request due goes out late. Frozen, they
     are never scanned again; what the run allocates is collected as usual. (vLLM's server does the same.) Only
     here, in the worker process: a runtime driven inside another program (tests) must not freeze that program's heap.
     """

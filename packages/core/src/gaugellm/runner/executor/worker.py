@@ -57,7 +57,7 @@ __all__ = ["FLUSH_COUNT", "FLUSH_INTERVAL_S", "WorkerRuntime", "startup_failure"
 
 #: Results go back at least this often while requests finish (seconds) ... Smaller batches, more often, because the
 #: runner turns each into metrics in one go and on a small machine that burst competes with the workers for a CPU
-#: (at 500 requests/s on a 2-core VM: p99 dispatch lag 1.6-1.8 ms with 50 ms, 1.1-1.3 ms with 20 ms).
+#: (the effect on dispatch lag is measured in docs/runner.md).
 FLUSH_INTERVAL_S = 0.02
 #: ... or as soon as this many are waiting.
 FLUSH_COUNT = 256
