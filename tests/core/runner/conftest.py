@@ -22,7 +22,7 @@ from runner_testing_backend import NAME, FakeArgs, FakeBackend  # noqa: E402
 
 @pytest.fixture
 def fake_backend() -> Iterator[str]:
-    """``runner_fake`` registered in this process (the runner re-registers it in each worker)."""
+    """``runner_fake`` registered in this process (workers import its class by path)."""
     gaugellm.register_backend(NAME, FakeArgs, FakeBackend, replace=True)
     try:
         yield NAME

@@ -1,7 +1,7 @@
 """A backend for the runner's tests: streams N tokens with set delays, and fails or stalls on demand.
 
 Workers are ``spawn``-ed processes, so this module must be importable by name in them: tests register it with
-``gaugellm.register_backend`` (the runner re-registers it in each worker from the classes' import paths), and the
+``gaugellm.register_backend`` (workers import its class by path), and the
 CLI tests expose it as an installed plugin through a ``*.dist-info`` folder on ``PYTHONPATH`` (see conftest.py).
 The module name is unique across the test tree because pytest puts this folder itself on ``sys.path``.
 """

@@ -155,6 +155,8 @@ CONFIG_FIELDS = {
     "trace_start": "replay",
     "trace_duration": "replay",
     "block_tokens": "replay",
+    "executor": "synchronous",
+    "collectors": "synchronous",
 }
 
 
