@@ -27,6 +27,11 @@ PROJECTS = {
     "gaugellm-echo-clone": PLUGINS / "echo-clone",
     "gaugellm-backend-broken": PLUGINS / "broken",
     "gaugellm-backend-future": PLUGINS / "future",
+    "gaugellm-executor-relay": PLUGINS / "relay",
+    "gaugellm-collector-heartbeat": PLUGINS / "heartbeat",
+    "gaugellm-broken-kinds": PLUGINS / "broken-kinds",
+    "gaugellm-future-kinds": PLUGINS / "future-kinds",
+    "gaugellm-kinds-clone": PLUGINS / "kinds-clone",
 }
 
 pytestmark = [pytest.mark.ecosystem, pytest.mark.slow]
@@ -111,24 +116,36 @@ class VirtualEnv:
         assert result.returncode == 0, result.stderr
         return {item["name"]: item for item in json.loads(result.stdout)}
 
+    def plugins(self, kind: str, env: dict[str, str] | None = None) -> dict[str, dict[str, object]]:
+        """``plugins list --kind KIND --json``, by name."""
+        result = self.gaugellm("plugins", "list", "--kind", kind, "--json", env=env)
+        assert result.returncode == 0, result.stderr
+        listed = json.loads(result.stdout)
+        assert {item["kind"] for item in listed} <= {kind}
+        return {item["name"]: item for item in listed}
+
 
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
     return Wheelhouse(tmp_path_factory.mktemp("wheels"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def plugin_env(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> Iterator[VirtualEnv]:
-    """Core, our OpenAI backend, a working third-party plugin, a broken one and one built for gaugellm 2."""
+    """Core, our OpenAI backend and, of every kind, a working third-party plugin, a broken one and one built for
+    gaugellm 2. One environment for every module that needs it (a test that changes it puts it back)."""
     env = VirtualEnv(tmp_path_factory.mktemp("venv") / "plugins", wheelhouse)
     env.install(
         "gaugellm",
         "gaugellm-backend-openai",
         "gaugellm-backend-echo",
         "gaugellm-backend-broken",
+        "gaugellm-executor-relay",
+        "gaugellm-collector-heartbeat",
+        "gaugellm-broken-kinds",
     )
     # A resolver refuses a plugin for another major version of gaugellm; users still end up there by upgrading the
     # core under an installed plugin, or with --no-deps. gaugellm must cope.
-    env.install("gaugellm-backend-future", no_deps=True)
+    env.install("gaugellm-backend-future", "gaugellm-future-kinds", no_deps=True)
     yield env
     shutil.rmtree(env.root, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""``gaugellm backends new``: write a ready-to-publish backend plugin package from a template."""
+"""``gaugellm plugins new``: write a ready-to-publish plugin package of any kind from a template."""
 
 from gaugellm.scaffold.plugin import PluginNames, write_plugin_package
 

@@ -1,0 +1,1 @@
+"""A third-party gaugellm plugin used by the ecosystem tests."""
