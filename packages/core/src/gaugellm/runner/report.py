@@ -173,6 +173,9 @@ def run_report(
 
     environment = collect_environment()
     environment["executor"] = executor
+    servers = {c.name: c.info["server"] for c in collected if isinstance(c.info.get("server"), dict)}
+    if servers:
+        environment["server"] = servers  # what the server said about itself, beside the client's own
     full_config = dict(config)
     if data_description is not None:
         full_config["data_description"] = data_description
