@@ -75,3 +75,39 @@ def test_replay_with_shared_prefixes_matches_the_trace(
     for index, length in enumerate(lengths):
         # The server counts what it was sent with its own tokenizer (plus a beginning-of-sequence token).
         assert abs(served[f"trace-{index}"] - length) <= 2, (index, served[f"trace-{index}"], length)
+
+
+def test_vllms_own_metrics_scraped_during_a_run(
+    vllm_openai_server: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The prometheus collector on vLLM's real /metrics: the preset recognised, its series present and moving."""
+    args = [
+        "--backend", "openai_http", "--backend-kwargs", _kwargs(vllm_openai_server),
+        "-p", "concurrent", "-c", "4", "--max-seconds", "6", "--data", "prompt_tokens=32,output_tokens=32",
+        "--collector", 'prometheus:{"interval_s": 0.25}',
+    ]  # fmt: skip
+    with gaugellm_run(args, tmp_path_factory.mktemp("metrics")) as running:
+        result = running.wait(timeout=180)
+    assert result.returncode == 0, result.describe()
+    report = result.report
+    assert report is not None, result.describe()
+    [collector] = report["collectors"]
+    assert collector["failures"] == 0, collector["last_error"]
+    assert collector["info"]["presets"] == ["vllm"]
+    assert collector["info"]["server"]["models"][0]["max_model_len"] == 512
+    series = collector["series"]
+    for name in (
+        "vllm:num_requests_running",
+        "vllm:num_requests_waiting",
+        "vllm:kv_cache_usage_perc",
+        "vllm:generation_tokens:rate",
+        "vllm:prompt_tokens:rate",
+        "vllm:time_to_first_token_seconds:rate",
+        "vllm:e2e_request_latency_seconds:mean",
+    ):
+        assert name in series, sorted(series)
+    running_values = [value for value in series["vllm:num_requests_running"] if value is not None]
+    assert max(running_values) >= 1, "the server saw the run's requests"
+    generated = [value for value in series["vllm:generation_tokens:rate"] if value is not None]
+    assert max(generated) > 50, "generation tokens per second while 4 streams ran"
+    assert report["environment"]["server"]["prometheus"]["models"][0]["id"]
