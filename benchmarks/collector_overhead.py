@@ -56,9 +56,8 @@ def main() -> None:
                 scrapes[name].append(len(collected[0]["times_s"]) if collected else 0)
                 if collected and collected[0]["failures"]:
                     raise SystemExit(f"FAIL: {collected[0]['failures']} scrapes failed: {collected[0]['last_error']}")
-    print(
-        f"conditions: {conditions()}; {options.rounds} rounds of {options.seconds:g} s, concurrency {options.concurrency}"
-    )
+    print(f"conditions: {conditions()}")
+    print(f"{options.rounds} rounds of {options.seconds:g} s, concurrency bound {options.concurrency}")
     baseline = statistics.median(rates["none"])
     for name in VARIANTS:
         median = statistics.median(rates[name])
