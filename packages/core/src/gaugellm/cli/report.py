@@ -21,16 +21,20 @@ __all__ = ["report"]
     "outputs",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Write the report to this file; the format follows the extension (.json, .csv, .html). Repeatable.",
+    help="Write the report to this file; the format follows the extension (.json, .csv, .html, .prom). Repeatable.",
 )
+@click.option("--push-gateway", metavar="URL", help="Push the report's figures to this Prometheus Pushgateway.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the tables (only write --output files).")
-def report(file: Path, outputs: tuple[Path, ...], quiet: bool) -> None:
+def report(file: Path, outputs: tuple[Path, ...], push_gateway: str | None, quiet: bool) -> None:
     """Render a saved run again (a JSON report written by `gaugellm run --output X.json`)."""
     from gaugellm.reports import load_report, write_report
+    from gaugellm.reports.push import check_gateway_url, push_to_gateway
     from gaugellm.reports.writer import report_format
 
     for output in outputs:
         report_format(output)  # an unsupported extension fails before anything is written
+    if push_gateway is not None:
+        check_gateway_url(push_gateway)
     loaded = load_report(file)
     if not quiet:
         from gaugellm.reports import render_console
@@ -40,3 +44,5 @@ def report(file: Path, outputs: tuple[Path, ...], quiet: bool) -> None:
     for output in outputs:
         written = write_report(loaded, output)
         click.echo(f"wrote {written}")
+    if push_gateway is not None:
+        click.echo(f"pushed to {push_to_gateway(loaded, push_gateway)}")

@@ -193,7 +193,11 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
 @click.option("--tokenizer", metavar="PATH", help="A tokenizer.json (or a folder with one) for exact token counts.")
 @click.option("--seed", type=int, help="Seed for synthetic data and poisson arrivals. [default: 42]")
 @click.option(
-    "--output", "-o", multiple=True, metavar="FILE", help="Write the report here; .json, .csv or .html. Repeatable."
+    "--output",
+    "-o",
+    multiple=True,
+    metavar="FILE",
+    help="Write the report here; .json, .csv, .html or .prom (Prometheus text). Repeatable.",
 )
 @click.option(
     "--config",
@@ -227,6 +231,11 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     "--kind collector`). Repeatable.",
 )
 @click.option("--no-records", is_flag=True, default=None, help="Leave per-request records out of the JSON report.")
+@click.option(
+    "--push-gateway",
+    metavar="URL",
+    help="Push the report's figures to this Prometheus Pushgateway at the end (job 'gaugellm').",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no tables; errors still print.")
 def run(config_file: Path | None, quiet: bool, no_records: bool | None, **options: Any) -> None:
     """Measure a backend under load and write the report.

@@ -19,7 +19,13 @@ from gaugellm.reports.models import RunReport
 __all__ = ["SUPPORTED_FORMATS", "atomic_write_text", "render_report", "report_format", "write_report"]
 
 #: Extension -> format name.
-SUPPORTED_FORMATS: dict[str, str] = {".json": "json", ".csv": "csv", ".html": "html", ".htm": "html"}
+SUPPORTED_FORMATS: dict[str, str] = {
+    ".json": "json",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
+    ".prom": "openmetrics",
+}
 
 
 def report_format(path: str | Path) -> str:
@@ -27,7 +33,7 @@ def report_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     fmt = SUPPORTED_FORMATS.get(suffix)
     if fmt is None:
-        supported = ", ".join(sorted({".json", ".csv", ".html"}))
+        supported = ", ".join(sorted({".json", ".csv", ".html", ".prom"}))
         shown = f"extension {suffix!r}" if suffix else "no extension"
         raise ReportError(f"cannot write a report to {str(path)!r}: {shown}; supported: {supported}")
     return fmt
@@ -43,13 +49,17 @@ def _renderer(fmt: str) -> Callable[[RunReport], str]:
         from gaugellm.reports.csv_format import render_csv
 
         return render_csv
+    if fmt == "openmetrics":
+        from gaugellm.reports.openmetrics_format import render_openmetrics
+
+        return render_openmetrics
     from gaugellm.reports.html_format import render_html
 
     return render_html
 
 
 def render_report(report: RunReport, fmt: str) -> str:
-    """The report rendered as ``json``, ``csv`` or ``html`` text."""
+    """The report rendered as ``json``, ``csv``, ``html`` or ``openmetrics`` text."""
     return _renderer(fmt)(report)
 
 
@@ -79,7 +89,7 @@ def _mode_for(path: Path) -> int:
 
 
 def write_report(report: RunReport, path: str | Path) -> Path:
-    """Render ``report`` in the format of ``path``'s extension (.json, .csv, .html) and write it atomically."""
+    """Render ``report`` in the format of ``path``'s extension (.json, .csv, .html, .prom) and write it atomically."""
     target = Path(path)
     fmt = report_format(target)
     text = render_report(report, fmt)

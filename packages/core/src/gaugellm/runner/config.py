@@ -115,6 +115,9 @@ class RunConfig(BaseModel):
         default=None, ge=1, le=bounds.MAX_WORKERS, description="Worker processes; default: fits CPUs and backend."
     )
     records: bool = Field(default=True, description="Keep per-request records in the JSON report.")
+    push_gateway: str | None = Field(
+        default=None, description="A Prometheus Pushgateway to push the report's figures to at the end (http URL)."
+    )
     startup_timeout: float = Field(
         default=bounds.DEFAULT_STARTUP_TIMEOUT_S,
         gt=0,
@@ -226,6 +229,19 @@ class RunConfig(BaseModel):
         if isinstance(value, str) and value.strip().endswith("s"):
             return value.strip()[:-1].strip()  # "10s" as well as "10", like the windows' seconds
         return value
+
+    @field_validator("push_gateway")
+    @classmethod
+    def _gateway(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from gaugellm.reports.errors import ReportError
+        from gaugellm.reports.push import check_gateway_url
+
+        try:
+            return check_gateway_url(value)
+        except ReportError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("output", mode="before")
     @classmethod

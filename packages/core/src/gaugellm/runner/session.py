@@ -157,12 +157,26 @@ async def _execute(
     measured = await _measure(config, plan, observer, on_workers_ready, interrupts)
     report = _report(config, plan, measured)
     paths, write_problem = write_reports(report, config.output)
+    if config.push_gateway is not None:
+        write_problem = _push(report, config.push_gateway, write_problem)
     await interrupts.settle()  # a signal that came while writing is noted now
     failure = _failure(measured, interrupts, paths, report.complete, write_problem)
     result = RunResult(report=report, outcome=measured.outcome, paths=paths, error=failure)
     if failure is not None and raise_on_incomplete:
         raise failure
     return result
+
+
+def _push(report: RunReport, url: str, problem: str | None) -> str | None:
+    """Push the figures to a Pushgateway; a failure joins the report-writing problems (the files are written)."""
+    from gaugellm.reports.errors import ReportError
+    from gaugellm.reports.push import push_to_gateway
+
+    try:
+        push_to_gateway(report, url)
+    except ReportError as exc:
+        return f"{problem}; {exc}" if problem else str(exc)
+    return problem
 
 
 def _plan(config: RunConfig, executor: Executor[Any] | None, source: RequestSource | None) -> _Plan:
