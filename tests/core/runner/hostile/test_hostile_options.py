@@ -157,6 +157,7 @@ CONFIG_FIELDS = {
     "block_tokens": "replay",
     "executor": "synchronous",
     "collectors": "synchronous",
+    "push_gateway": "synchronous",
 }
 
 
