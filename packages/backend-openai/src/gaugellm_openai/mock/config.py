@@ -104,6 +104,15 @@ class MockServerConfig(BaseModel):
     itl_growth_ms: float = Field(
         default=0.0, ge=0, description="Extra time between tokens per other stream being served (batch-size effect)."
     )
+    kv_cache_tokens: int = Field(
+        default=65_536,
+        ge=1,
+        le=2**40,
+        description=(
+            "The simulated KV cache's size in tokens: /metrics reports vllm:kv_cache_usage_perc as the prompt and "
+            "generated tokens of the requests being served over this (capped at 1; nothing is preempted)."
+        ),
+    )
 
     @field_validator("output_tokens", mode="before")
     @classmethod

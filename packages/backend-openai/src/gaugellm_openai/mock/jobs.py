@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gaugellm_openai.mock.content import ID_PLACEHOLDER, StreamPart
-from gaugellm_openai.mock.serving import DONE
+from gaugellm_openai.mock.serving import DONE, WAITING
 
 if TYPE_CHECKING:
     from gaugellm_openai.mock.protocol import MockHTTPProtocol
@@ -25,17 +25,26 @@ class StreamJob:
     """
 
     __slots__ = (
+        "_admitted",
+        "_arrival",
         "_connection",
+        "_finish",
+        "_first",
+        "_generates",
         "_id",
         "_index",
         "_itl",
+        "_last",
         "_lead_s",
         "_parts",
+        "_prompt",
         "_stall_at",
         "_stall_s",
         "_t0",
         "_tail",
+        "_whole",
         "cancelled",
+        "emitted",
         "slot_state",
     )
 
@@ -48,6 +57,12 @@ class StreamJob:
         number: bytes,
         stall_at: int | None,
         lead_s: float | None = None,
+        *,
+        arrival: float,
+        prompt_tokens: int = 0,
+        finish: str = "stop",
+        whole: bool = False,
+        generates: bool = True,
     ) -> None:
         state = connection.state
         self._lead_s = state.ttft_s if lead_s is None else lead_s  # from admission to token 0: TTFT, unless told
@@ -62,6 +77,56 @@ class StreamJob:
         self._index = 0
         self.cancelled = False
         self.slot_state = DONE  # the serving model's mark (unused without one)
+        # what /metrics reports of this request (see _emitted and _finished)
+        self._arrival = arrival
+        self._admitted = arrival  # until the serving model admits it
+        self._first = self._last = 0.0
+        self._prompt = prompt_tokens
+        self._finish = finish
+        self._whole = whole
+        self._generates = generates
+        self.emitted = 0  # tokens written so far
+
+    @property
+    def held_tokens(self) -> int:
+        """The tokens this request holds in the simulated KV cache: its prompt and what it has generated so far."""
+        return self._prompt + self.emitted
+
+    def _emitted(self, top: int, now: float) -> None:
+        """The write at ``now`` carried the tokens up to ``top`` (exclusive): count them and time them.
+
+        A write is one step of the simulated engine for this request, as an engine step is in vLLM: the first token's
+        write gives the TTFT, and the tokens of a later write share the time since the previous one evenly (one ITL
+        observation each, so every request observes ``n - 1`` of them). A whole (non-streamed) body is generated on
+        the same schedule but held until its end: its first token counts at its scheduled time.
+        """
+        done = self.emitted
+        new = top - done
+        if new <= 0 or not self._generates:
+            return
+        metrics = self._connection.state.metrics
+        metrics.generation_tokens += new
+        self.emitted = top
+        if done == 0:
+            first = self._t0 if self._whole else now
+            self._first = self._last = first
+            metrics.prefilled(self._prompt)
+            metrics.ttft.observe(first - self._arrival)
+            new -= 1
+        if new:
+            metrics.itl.observe_many((now - self._last) / new, new)
+        self._last = now
+
+    def _finished(self, reason: str, now: float) -> None:
+        """The request left the simulated engine: finished (``stop``, ``length``) or cut (``abort``)."""
+        metrics = self._connection.state.metrics
+        if not self._generates:
+            metrics.prefilled(self._prompt)  # a pooling request's prompt is all it processes
+        elif self.emitted > 1:
+            metrics.tpot.observe((self._last - self._first) / (self.emitted - 1))
+        else:
+            metrics.tpot.observe(0.0)
+        metrics.done(reason, now - self._arrival, self._admitted - self._arrival)
 
     def _due(self, token_index: int) -> float:
         due = self._t0 + token_index * self._itl
@@ -71,6 +136,7 @@ class StreamJob:
 
     def begin(self, at: float) -> None:
         """Admitted by the serving model at ``at``: the service (TTFT, then the tokens) starts now."""
+        self._admitted = at
         self._t0 = at + self._lead_s
         self.start()
 
@@ -80,16 +146,29 @@ class StreamJob:
     def cancel(self) -> None:
         """The client left: stop writing, and give back the queue place or slot (the next request is admitted)."""
         self.cancelled = True
-        serving = self._connection.state.serving
+        state = self._connection.state
+        now = state.loop.time()
+        if self.slot_state == WAITING:
+            self._admitted = now  # it waited until now, and was never served
+        self._finished("abort", now)
+        serving = state.serving
         if serving is not None:
-            serving.leave(self, self._connection.state.loop.time())
+            serving.leave(self, now)
 
-    def _end(self, last_due: float) -> None:
+    def _end(self, last_due: float, now: float) -> None:
         connection = self._connection
+        self._finished(self._finish if self._tail is not None else "abort", now)  # a dropped stream is cut
         serving = connection.state.serving
         if serving is not None:
             serving.leave(self, last_due)  # before a pipelined request of this connection can queue behind
         connection.stream_done(dropped=self._tail is None)
+
+    def _top(self, index: int, finished: bool) -> int:
+        """How many tokens the parts before ``index`` carry (a dropped stream's last part is an empty marker)."""
+        if not index:
+            return 0
+        last = self._parts[index - 1][0]
+        return last if finished and self._tail is None else last + 1
 
     def step(self) -> None:
         if self.cancelled:
@@ -108,8 +187,9 @@ class StreamJob:
             out.append(self._tail)
         if out:
             connection.write(b"".join(out).replace(ID_PLACEHOLDER, self._id))
+            self._emitted(self._top(index, finished), now)
         if finished:
-            self._end(self._due(parts[-1][0]) if parts else self._t0)
+            self._end(self._due(parts[-1][0]) if parts else self._t0, now)
         else:
             connection.state.pacer.at(self._due(parts[index][0]), self.step)
 
@@ -133,8 +213,27 @@ class GrowingStreamJob(StreamJob):
         number: bytes,
         stall_at: int | None,
         lead_s: float | None = None,
+        *,
+        arrival: float,
+        prompt_tokens: int = 0,
+        finish: str = "stop",
+        whole: bool = False,
+        generates: bool = True,
     ) -> None:
-        super().__init__(connection, parts, tail, t0, number, stall_at, lead_s)
+        super().__init__(
+            connection,
+            parts,
+            tail,
+            t0,
+            number,
+            stall_at,
+            lead_s,
+            arrival=arrival,
+            prompt_tokens=prompt_tokens,
+            finish=finish,
+            whole=whole,
+            generates=generates,
+        )
         self._next_due = t0
         self._stalled = False
 
@@ -176,7 +275,8 @@ class GrowingStreamJob(StreamJob):
             out.append(self._tail)
         if out:
             connection.write(b"".join(out).replace(ID_PLACEHOLDER, self._id))
+            self._emitted(self._top(index, finished), now)
         if finished:
-            self._end(due)
+            self._end(due, now)
         else:
             connection.state.pacer.at(due, self.step)

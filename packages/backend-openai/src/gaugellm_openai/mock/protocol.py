@@ -25,10 +25,11 @@ from gaugellm_openai.mock.content import (
     stream_head,
 )
 from gaugellm_openai.mock.jobs import GrowingStreamJob, StreamJob
+from gaugellm_openai.mock.metrics import CONTENT_TYPE, MockMetrics, render
 from gaugellm_openai.mock.pacing import Pacer
 from gaugellm_openai.mock.pooling import PoolingInputs, parse_rerank, parse_score, rerank_body, score_body
 from gaugellm_openai.mock.responses import ResponsesRenderer
-from gaugellm_openai.mock.serving import ServingModel
+from gaugellm_openai.mock.serving import SERVING, ServingModel
 from gaugellm_openai.mock.tools import (
     chat_tool_body,
     chat_tool_parts,
@@ -96,6 +97,23 @@ class ServerState:
         modelled = config.paced and (config.stream_limit is not None or config.itl_growth_ms > 0)
         self.serving = ServingModel(config) if modelled else None
         self.job_class = GrowingStreamJob if config.itl_growth_ms > 0 else StreamJob
+        self.metrics = MockMetrics(config.cached_tokens)
+
+    def occupancy(self) -> tuple[int, int, int]:
+        """Requests being served, requests waiting for a slot, and the tokens the served ones hold (their KV).
+
+        Read when scraped, by walking the open connections: the hot path keeps no running sums for it.
+        """
+        serving = self.serving
+        running = held = 0
+        for connection in self.connections:
+            job = connection.job
+            if job is not None and (serving is None or job.slot_state == SERVING):
+                running += 1
+                held += job.held_tokens
+        if serving is not None:
+            running = serving.serving  # the model's own count: the same jobs, kept in step with admissions
+        return running, serving.queued if serving is not None else 0, held
 
     def stats_body(self) -> bytes:
         serving = self.serving
@@ -228,8 +246,8 @@ class MockHTTPProtocol(asyncio.Protocol):
             self._keep_alive = keep_alive
             self._dispatch(method, target.split(b"?", 1)[0], body, keep_alive)
 
-    def _reply(self, status: int, body: bytes, *, keep_alive: bool) -> None:
-        self.write(json_response(status, body, keep_alive))
+    def _reply(self, status: int, body: bytes, *, keep_alive: bool, content_type: bytes = b"application/json") -> None:
+        self.write(json_response(status, body, keep_alive, content_type))
         if not keep_alive and self.transport is not None:
             self.transport.close()
 
@@ -251,6 +269,8 @@ class MockHTTPProtocol(asyncio.Protocol):
                 self.transport.close()
         elif path == b"/v1/models":
             self._reply(200, state.renderer.models_body(), keep_alive=keep_alive)
+        elif path == b"/metrics":
+            self._reply(200, render(state), keep_alive=keep_alive, content_type=CONTENT_TYPE)
         elif path == b"/mock/stats":
             self._reply(200, state.stats_body(), keep_alive=keep_alive)
         elif path == b"/version":
@@ -334,7 +354,8 @@ class MockHTTPProtocol(asyncio.Protocol):
         tool = offered_tool(payload) if config.tool_calls and kind != "completions" else None
         if tool is not None:
             usage = (prompt_tokens, n_tokens) if config.usage else None
-            self._call_tool(responses, tool, payload, n_tokens, usage, number, start, keep_alive)
+            metered = (prompt_tokens, finish)
+            self._call_tool(responses, tool, payload, n_tokens, usage, number, start, keep_alive, metered)
             return
         if payload.get("stream") is not True:
             usage = (prompt_tokens, n_tokens) if config.usage else None
@@ -346,10 +367,23 @@ class MockHTTPProtocol(asyncio.Protocol):
             if not config.paced:
                 self.write(whole)
                 state.stats["completed"] += 1
+                state.metrics.instant(prompt_tokens, n_tokens, finish, state.loop.time() - start)
                 if not keep_alive and self.transport is not None:
                     self.transport.close()
                 return
-            self._serve(state.job_class(self, [(n_tokens - 1, whole)], b"", t0, b"", None), start)
+            job = state.job_class(
+                self,
+                [(n_tokens - 1, whole)],
+                b"",
+                t0,
+                b"",
+                None,
+                arrival=start,
+                prompt_tokens=prompt_tokens,
+                finish=finish,
+                whole=True,
+            )
+            self._serve(job, start)
             return
         options = payload.get("stream_options")
         if not isinstance(options, dict):
@@ -370,6 +404,7 @@ class MockHTTPProtocol(asyncio.Protocol):
                 blob = renderer.stream_blob(chat, n_tokens, finish) + tail
             self.write(stream_head(keep_alive) + blob.replace(ID_PLACEHOLDER, id_bytes))
             state.stats["completed"] += 1
+            state.metrics.instant(prompt_tokens, n_tokens, finish, state.loop.time() - start)
             if not keep_alive and self.transport is not None:
                 self.transport.close()
             return
@@ -397,7 +432,10 @@ class MockHTTPProtocol(asyncio.Protocol):
                 state.stats["stalls"] += 1
                 stall_at = fault_at
         self.write(stream_head(keep_alive))
-        self._serve(state.job_class(self, parts, final_tail, t0, id_bytes, stall_at), start)
+        job = state.job_class(
+            self, parts, final_tail, t0, id_bytes, stall_at, arrival=start, prompt_tokens=prompt_tokens, finish=finish
+        )
+        self._serve(job, start)
 
     def _call_tool(
         self,
@@ -409,9 +447,15 @@ class MockHTTPProtocol(asyncio.Protocol):
         number: int,
         start: float,
         keep_alive: bool,
+        metered: tuple[int, str],
     ) -> None:
-        """Answer with a call of ``tool`` whose arguments take ``n_tokens`` tokens (see :mod:`.tools`)."""
+        """Answer with a call of ``tool`` whose arguments take ``n_tokens`` tokens (see :mod:`.tools`).
+
+        ``metered`` is what /metrics counts: the prompt's tokens and the engine's finish reason (``stop`` or
+        ``length``; ``tool_calls`` is the API's word for it, not the engine's).
+        """
         state = self.state
+        prompt_tokens, finish = metered
         t0 = start + state.ttft_s
         if payload.get("stream") is not True:
             if responses:
@@ -419,7 +463,19 @@ class MockHTTPProtocol(asyncio.Protocol):
             else:
                 content = chat_tool_body(state.renderer, n_tokens, tool, usage, number)
             whole = json_response(200, content, keep_alive)
-            self._serve(state.job_class(self, [(n_tokens - 1, whole)], b"", t0, b"", None), start)
+            job = state.job_class(
+                self,
+                [(n_tokens - 1, whole)],
+                b"",
+                t0,
+                b"",
+                None,
+                arrival=start,
+                prompt_tokens=prompt_tokens,
+                finish=finish,
+                whole=True,
+            )
+            self._serve(job, start)
             return
         if responses:
             parts, tail = responses_tool_parts(state.responses, n_tokens, tool, usage)
@@ -429,7 +485,10 @@ class MockHTTPProtocol(asyncio.Protocol):
             parts = chat_tool_parts(state.renderer, n_tokens, tool)
             tail = state.renderer.stream_tail(True, usage if asked else None)
         self.write(stream_head(keep_alive))
-        self._serve(state.job_class(self, parts, tail, t0, b"%016x" % number, None), start)
+        job = state.job_class(
+            self, parts, tail, t0, b"%016x" % number, None, arrival=start, prompt_tokens=prompt_tokens, finish=finish
+        )
+        self._serve(job, start)
 
     def _pool(self, kind: str, body: bytes, keep_alive: bool) -> None:
         """A request that generates nothing (embeddings, rerank, score): answered whole after ``pooling_ms``."""
@@ -461,11 +520,27 @@ class MockHTTPProtocol(asyncio.Protocol):
         if config.pooling_ms <= 0 and state.serving is None:
             self.write(whole)
             state.stats["completed"] += 1
+            metrics = state.metrics
+            metrics.prefilled(prompt_tokens)
+            metrics.done("stop", state.loop.time() - start, 0.0)
             if not keep_alive and self.transport is not None:
                 self.transport.close()
             return
         lead_s = config.pooling_ms / 1000
-        self._serve(state.job_class(self, [(0, whole)], b"", start + lead_s, b"", None, lead_s), start)
+        job = state.job_class(
+            self,
+            [(0, whole)],
+            b"",
+            start + lead_s,
+            b"",
+            None,
+            lead_s,
+            arrival=start,
+            prompt_tokens=prompt_tokens,
+            whole=True,
+            generates=False,
+        )
+        self._serve(job, start)
 
     @staticmethod
     def _pooling_inputs(kind: str, payload: dict[str, Any]) -> PoolingInputs | str:
