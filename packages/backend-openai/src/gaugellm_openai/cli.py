@@ -50,6 +50,13 @@ __all__ = ["mock_server"]
     "--itl-growth-ms", default=0.0, show_default=True, type=float, help="Extra ITL per other stream being served."
 )
 @click.option(
+    "--kv-cache-tokens",
+    default=65536,
+    show_default=True,
+    type=int,
+    help="Tokens the simulated KV cache holds (its /metrics vllm:kv_cache_usage_perc).",
+)
+@click.option(
     "--reasoning-tokens",
     default=0,
     show_default=True,
@@ -95,6 +102,7 @@ def mock_server(
     fault_after_tokens: int | None,
     max_streams: int | None,
     itl_growth_ms: float,
+    kv_cache_tokens: int,
     reasoning_tokens: int,
     cached_tokens: int,
     tool_calls: bool,
@@ -135,6 +143,7 @@ def mock_server(
             fault_after_tokens=fault_after_tokens,
             max_streams=max_streams,
             itl_growth_ms=itl_growth_ms,
+            kv_cache_tokens=kv_cache_tokens,
             reasoning_tokens=reasoning_tokens,
             cached_tokens=cached_tokens,
             tool_calls=tool_calls,
