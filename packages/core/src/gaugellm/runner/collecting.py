@@ -117,6 +117,7 @@ class CollectorRun:
         for collector, result in zip(self.collectors, self.results, strict=True):
             if collector in self._started:
                 await self._final_sample(collector, result)
+                result.info = _safe_info(collector)  # what it learnt while starting and sampling
         await self._stop_started()
         return self.results
 
