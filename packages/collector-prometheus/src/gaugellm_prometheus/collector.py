@@ -20,7 +20,7 @@ import httpx
 from gaugellm.collector.base import Collector, CollectorContext
 from gaugellm.errors import RunConfigError
 from gaugellm_prometheus.args import PrometheusCollectorArgs
-from gaugellm_prometheus.presets import PRESETS, detect, matches
+from gaugellm_prometheus.presets import HEADLINES, PRESETS, detect, matches
 from gaugellm_prometheus.snapshot import Snapshot, parse_exposition, series_between
 
 __all__ = ["PrometheusCollector", "ScrapeError", "metrics_url"]
@@ -67,6 +67,7 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
             **super().info,
             "urls": [_where(url) + urlsplit(url).path for url in self._urls],
             "presets": self._presets,
+            "headline": {name: stat for preset in self._presets for name, stat in HEADLINES[preset].items()},
             **({"server": self._server} if self._server else {}),
         }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-__all__ = ["DERIVED_RATIOS", "MEAN_GAUGES", "PRESETS", "detect", "matches"]
+__all__ = ["DERIVED_RATIOS", "HEADLINES", "MEAN_GAUGES", "PRESETS", "detect", "matches"]
 
 PRESETS: dict[str, tuple[str, ...]] = {
     "vllm": (
@@ -66,6 +66,31 @@ MEAN_GAUGES = frozenset({"vllm:kv_cache_usage_perc", "sglang:token_usage", "sgla
 #: ``name: (numerator counter, denominator counter)``: a ratio of two counters' increases over each interval.
 DERIVED_RATIOS: dict[str, tuple[str, str]] = {
     "vllm:prefix_cache_hit_ratio": ("vllm:prefix_cache_hits", "vllm:prefix_cache_queries"),
+}
+
+
+#: Per preset, the few series a reader wants per stage at a glance, and the statistic that says most about each
+#: (reports show them as "headline" figures; every series stays in the JSON).
+HEADLINES: dict[str, dict[str, str]] = {
+    "vllm": {
+        "vllm:num_requests_running": "mean",
+        "vllm:num_requests_waiting": "mean",
+        "vllm:kv_cache_usage_perc": "max",
+        "vllm:prefix_cache_hit_ratio": "mean",
+        "vllm:num_preemptions:rate": "max",
+        "vllm:request_queue_time_seconds:mean": "mean",
+    },
+    "sglang": {
+        "sglang:num_running_reqs": "mean",
+        "sglang:num_queue_reqs": "mean",
+        "sglang:token_usage": "max",
+        "sglang:cache_hit_rate": "mean",
+    },
+    "tgi": {
+        "tgi_batch_current_size": "mean",
+        "tgi_queue_size": "mean",
+        "tgi_request_queue_duration:mean": "mean",
+    },
 }
 
 

@@ -57,7 +57,11 @@ class Collector(ABC, Generic[ArgsT]):
 
     @property
     def info(self) -> dict[str, Any]:
-        """What the report should say about this collector (JSON-safe, no secrets). Subclasses extend it."""
+        """What the report should say about this collector (JSON-safe, no secrets). Subclasses extend it.
+
+        An optional ``"headline"`` entry, ``{series: "mean" | "max" | "min" | "last"}``, names the few series the
+        console shows per benchmark (read after :meth:`start`, so it may depend on what the source turned out to be).
+        """
         return {"type": self.args.type, "class": f"{type(self).__module__}.{type(self).__qualname__}"}
 
     async def start(self, context: CollectorContext) -> None:

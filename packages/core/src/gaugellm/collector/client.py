@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from gaugellm.collector.args import CollectorArgs
 from gaugellm.collector.base import Collector, CollectorContext
@@ -46,6 +46,10 @@ class ClientCollector(Collector[ClientCollectorArgs]):
         super().__init__(args)
         self._workers: tuple[int, ...] = ()
         self._previous: tuple[float, float, float] | None = None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return {**super().info, "headline": {"runner_cpu_percent": "max", "workers_cpu_percent": "max"}}
 
     async def start(self, context: CollectorContext) -> None:
         self._workers = context.worker_pids

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 
 from gaugellm.reports.models import BenchmarkReport, CollectorReport, RunReport, SeriesSummary
 
-__all__ = ["column_name", "format_value", "series_of", "stage_summary"]
+__all__ = ["column_name", "format_value", "headlines", "series_of", "stage_summary"]
+
+_STATISTICS = ("mean", "max", "min", "last")
 
 
 def series_of(report: RunReport) -> Iterator[tuple[CollectorReport, str]]:
@@ -22,6 +24,22 @@ def series_of(report: RunReport) -> Iterator[tuple[CollectorReport, str]]:
 def stage_summary(collector: CollectorReport, series: str, benchmark: BenchmarkReport) -> SeriesSummary:
     """The series over one benchmark's window."""
     return collector.summary(series, benchmark.started_at, benchmark.started_at + benchmark.duration_s)
+
+
+def headlines(report: RunReport, benchmark: BenchmarkReport) -> list[str]:
+    """``"vllm:num_requests_waiting mean 3.2"`` for each headline series a collector named, over one benchmark."""
+    found = []
+    for collector in report.collectors:
+        named = collector.info.get("headline")
+        if not isinstance(named, dict):
+            continue
+        for series, statistic in named.items():
+            if series not in collector.series or statistic not in _STATISTICS:
+                continue
+            value = getattr(stage_summary(collector, series, benchmark), statistic)
+            if value is not None:
+                found.append(f"{series} {statistic} {format_value(value)}")
+    return found
 
 
 def column_name(collector: CollectorReport, series: str, statistic: str) -> str:

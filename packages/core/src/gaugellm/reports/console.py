@@ -235,7 +235,7 @@ def _collector_table(report: RunReport, console: Console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from gaugellm.reports.collector_views import format_value, series_of
+    from gaugellm.reports.collector_views import format_value, headlines, series_of
 
     if not report.collectors:
         return
@@ -260,6 +260,10 @@ def _collector_table(report: RunReport, console: Console) -> None:
             format_value(summary.max),
         )
     console.print(table)
+    for benchmark in report.benchmarks:
+        figures = headlines(report, benchmark)
+        if figures:
+            console.print(f"[bold]{escape(benchmark.name)}[/bold]: " + escape(" · ".join(figures)))
     for collector in report.collectors:
         if collector.failures:
             console.print(
