@@ -23,6 +23,7 @@ PROJECTS = {
     "gaugellm": REPO / "packages" / "core",
     "gaugellm-backend-openai": REPO / "packages" / "backend-openai",
     "gaugellm-backend-vllm": REPO / "packages" / "backend-vllm",
+    "gaugellm-collector-prometheus": REPO / "packages" / "collector-prometheus",
     "gaugellm-backend-echo": PLUGINS / "echo",
     "gaugellm-echo-clone": PLUGINS / "echo-clone",
     "gaugellm-backend-broken": PLUGINS / "broken",
@@ -132,8 +133,9 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
 
 @pytest.fixture(scope="session")
 def plugin_env(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> Iterator[VirtualEnv]:
-    """Core, our OpenAI backend and, of every kind, a working third-party plugin, a broken one and one built for
-    gaugellm 2. One environment for every module that needs it (a test that changes it puts it back)."""
+    """Core, our OpenAI backend and Prometheus collector and, of every kind, a working third-party plugin, a broken
+    one and one built for gaugellm 2. One environment for every module that needs it (a test that changes it puts it
+    back)."""
     env = VirtualEnv(tmp_path_factory.mktemp("venv") / "plugins", wheelhouse)
     env.install(
         "gaugellm",
@@ -142,6 +144,7 @@ def plugin_env(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse)
         "gaugellm-backend-broken",
         "gaugellm-executor-relay",
         "gaugellm-collector-heartbeat",
+        "gaugellm-collector-prometheus",
         "gaugellm-broken-kinds",
     )
     # A resolver refuses a plugin for another major version of gaugellm; users still end up there by upgrading the

@@ -33,7 +33,7 @@ def test_list_shows_every_kind_with_its_status_and_imports_nothing(plugin_env: V
         "0.4.0",
         "ok",
     )
-    assert executors["local"]["status"] == collectors["client"]["status"] == "ok"
+    assert executors["local"]["status"] == collectors["client"]["status"] == collectors["prometheus"]["status"] == "ok"
     for listed in (executors, collectors):
         assert listed["broken"]["status"] == "ok"  # listing does not import: only check finds it broken
         assert listed["broken"]["distribution"] == "gaugellm-broken-kinds"
@@ -159,6 +159,8 @@ def test_run_uses_the_third_party_executor_and_collector(
         json.dumps({"label": "ecosystem"}),
         "--collector",
         'heartbeat:{"interval_s": 0.1}',
+        "--collector",
+        'prometheus:{"interval_s": 0.1}',
         "--workers",
         "2",
         "--profile",
@@ -183,3 +185,7 @@ def test_run_uses_the_third_party_executor_and_collector(
     assert len(beats) == len(heartbeat["times_s"]) >= 2
     assert beats == [float(n) for n in range(1, len(beats) + 1)]
     assert heartbeat["series"]["local_workers"][0] == 2.0  # the relay executor's workers, on this machine
+    [prometheus] = [collector for collector in report["collectors"] if collector["name"] == "prometheus"]
+    assert prometheus["failures"] == 0, prometheus["last_error"]
+    assert prometheus["info"]["presets"] == ["vllm"]  # our own distribution, from its wheel, on the mock's /metrics
+    assert "vllm:generation_tokens:rate" in prometheus["series"]
