@@ -1,4 +1,4 @@
-"""The run's timeline from real runs on the fake backend: counts add up, in flight and a slowdown show where they were."""
+"""The timeline of real runs on the fake backend: counts add up; in flight and a slowdown show where they were."""
 
 from __future__ import annotations
 
@@ -104,7 +104,8 @@ async def test_a_slowdown_mid_run_shows_in_the_windows_after_it(fake_backend: st
             before.append(p99)
         elif end - width >= start + 1.7 and p50 is not None:
             after.append(p50)
-    assert before and after
+    assert before
+    assert after
     assert max(before) < 60
     assert min(after) >= 140
     assert max(timeline.series["in_flight"]) >= 2  # 150 ms at 20/s keeps about 3 in flight
@@ -119,5 +120,6 @@ def test_timeline_window_out_of_bounds_is_one_line_and_status_2(cli_env: dict[st
         timeout=60,
     )
     assert result.returncode == 2
-    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1
     assert "timeline_window" in result.stderr or "timeline-window" in result.stderr

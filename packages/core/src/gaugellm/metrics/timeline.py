@@ -227,7 +227,7 @@ class Timeline:
         if extra <= 0:
             return
         for column in (self._sent, self._ok, self._errored, self._cancelled, self._left):
-            column.extend([0] * extra)  # type: ignore[attr-defined]
+            column.extend([0] * extra)
         self._tokens.extend([0.0] * extra)
         self._ttft.extend([None] * extra)
         self._gaps.extend([None] * extra)
