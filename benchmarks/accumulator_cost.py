@@ -2,7 +2,7 @@
 
 Every finished request passes through ``add`` in the runner's main process, so its cost bounds the highest request
 rate one runner aggregates. Measures 64-chunk streamed responses with a scheduled time (a rate stage), without and
-with an SLO of three limits, and with records kept.
+with an SLO of three limits, with records kept, and feeding the run's timeline (1 s and 0.1 s windows) as a run does.
 
     hatch run python benchmarks/accumulator_cost.py [--responses 20000] [--repeat 5]
 """
@@ -21,6 +21,10 @@ try:
     from gaugellm.metrics.slo import SloSet, parse_slo
 except ImportError:  # an older gaugellm, measured for comparison (PYTHONPATH=.../packages/core/src)
     SloSet = None  # type: ignore[assignment,misc]
+try:
+    from gaugellm.metrics.timeline import Timeline
+except ImportError:  # before the timeline
+    Timeline = None  # type: ignore[assignment,misc]
 
 MS = 1_000_000
 
@@ -44,7 +48,8 @@ def responses(count: int) -> list[GenerationResponse]:
 def per_response_us(items: list[GenerationResponse], repeat: int, **options: object) -> float:
     best = float("inf")
     for _ in range(repeat):
-        accumulator = BenchmarkAccumulator(**options)  # type: ignore[arg-type]
+        made = {key: value() if callable(value) else value for key, value in options.items()}  # fresh per pass
+        accumulator = BenchmarkAccumulator(**made)  # type: ignore[arg-type]
         started = time.perf_counter()
         for item in items:
             accumulator.add(item)
@@ -64,6 +69,10 @@ def main() -> None:
         slo = SloSet(parse_slo("ttft<=500ms,tpot<=50ms,latency<=10s"))
         print(f"SLO of three limits: {per_response_us(items, options.repeat, slo=slo, attainment_target=0.99):.2f} µs")
     print(f"no SLO, records:     {per_response_us(items, options.repeat, keep_records=True):.2f} µs")
+    if Timeline is not None:
+        for window in (1.0, 0.1):
+            cost = per_response_us(items, options.repeat, timeline=lambda window=window: Timeline(0, window))
+            print(f"timeline {window:g} s:       {cost:.2f} µs")
 
 
 if __name__ == "__main__":

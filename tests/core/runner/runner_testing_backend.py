@@ -41,6 +41,8 @@ class FakeArgs(BackendArgs):
     child_process: Literal["none", "stopped", "leaked"] = "none"  # starts a process; stopped at shutdown, or never
     requests_limit: int | None = None
     processes_limit: int | None = None
+    slow_after: int = 0  # requests after this many (per worker) wait slow_ttft_ms for their first token instead
+    slow_ttft_ms: float = 0.0
 
 
 class FakeBackend(Backend[FakeArgs]):
@@ -104,8 +106,11 @@ class FakeBackend(Backend[FakeArgs]):
                 if not self.args.ignore_cancel:
                     raise
                 await asyncio.sleep(3600)  # ignores the first cancellation; a second one ends it
-        if self.args.ttft_ms:
-            await asyncio.sleep(self.args.ttft_ms / 1000)
+        ttft_ms = self.args.ttft_ms
+        if self.args.slow_after and self.started > self.args.slow_after:
+            ttft_ms = self.args.slow_ttft_ms
+        if ttft_ms:
+            await asyncio.sleep(ttft_ms / 1000)
         for i in range(self.args.tokens):
             if i and self.args.itl_ms:
                 await asyncio.sleep(self.args.itl_ms / 1000)

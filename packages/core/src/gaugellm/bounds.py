@@ -21,7 +21,9 @@ __all__ = [
     "MAX_STARTUP_TIMEOUT_S",
     "MAX_SWEEP_RATES",
     "MAX_TOKENS_PER_REQUEST",
+    "MAX_TIMELINE_WINDOW_S",
     "MAX_WORKERS",
+    "MIN_TIMELINE_WINDOW_S",
     "SEED_RANGE",
     "DEFAULT_STARTUP_TIMEOUT_S",
 ]
@@ -59,3 +61,8 @@ MAX_SPEEDUP = 1_000_000.0
 MIN_COLLECTOR_INTERVAL_S = 0.05
 #: The most collectors one run may have.
 MAX_COLLECTORS = 16
+#: The shortest window of the run's timeline (``--timeline-window``): shorter windows hold too few requests for a
+#: percentile to mean anything, and the runner's clock reads and result batches blur them.
+MIN_TIMELINE_WINDOW_S = 0.05
+#: The longest window of the run's timeline: an hour, the coarsest view a timeline of a long soak test needs.
+MAX_TIMELINE_WINDOW_S = 3600.0

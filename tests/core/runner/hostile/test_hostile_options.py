@@ -94,6 +94,10 @@ RUN_OPTIONS: dict[str, tuple[list[str], st.SearchStrategy[str]]] = {
     ),
     "--precision": (["-p", "capacity", "--slo", "ttft<=1s"], bad(floats_outside(0, 0.5, low_allowed=False))),
     "--price-per-hour": ([], bad(floats_outside(0, bounds.MAX_PRICE_PER_HOUR, low_allowed=False))),
+    "--timeline-window": (
+        [],
+        bad(floats_outside(bounds.MIN_TIMELINE_WINDOW_S, bounds.MAX_TIMELINE_WINDOW_S, low_allowed=True)),
+    ),
     "--burstiness": (["-p", "poisson", "-r", "5"], bad(floats_outside(0, 1000, low_allowed=False))),
     "--ramp-up": (["-p", "constant", "-r", "5"], bad(floats_outside(0, bounds.MAX_SECONDS, low_allowed=False))),
     "--speedup": (
@@ -149,6 +153,7 @@ CONFIG_FIELDS = {
     "budget": "capacity",
     "precision": "capacity",
     "price_per_hour": "synchronous",
+    "timeline_window": "synchronous",
     "burstiness": "poisson",
     "ramp_up": "constant",
     "speedup": "replay",

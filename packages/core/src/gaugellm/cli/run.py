@@ -230,6 +230,12 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     help="Sample NAME beside the load, e.g. client or 'client:{\"interval_s\": 0.5}' (see `gaugellm plugins list "
     "--kind collector`). Repeatable.",
 )
+@click.option(
+    "--timeline-window",
+    metavar="S",
+    help="Seconds per window of the report's timeline (sent, errors, in flight, TTFT and gap percentiles over "
+    "time). [default: 1]",
+)
 @click.option("--no-records", is_flag=True, default=None, help="Leave per-request records out of the JSON report.")
 @click.option(
     "--push-gateway",

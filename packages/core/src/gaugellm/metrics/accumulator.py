@@ -9,7 +9,7 @@ chunk carries other than one token). Memory does not grow with the number of req
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING, Literal
 
@@ -33,6 +33,7 @@ from gaugellm.reports.redaction import redact_text
 
 if TYPE_CHECKING:
     from gaugellm.backend.schemas import GenerationResponse
+    from gaugellm.metrics.timeline import Timeline
 
 __all__ = ["DEFAULT_MAX_RECORDS", "ERROR_EXAMPLE_CHARS", "BenchmarkAccumulator"]
 
@@ -63,6 +64,8 @@ class BenchmarkAccumulator:
     its histogram alone (bounded relative error); see :mod:`gaugellm.metrics.histogram`.
     ``slo`` judges every request against the run's limits (:mod:`gaugellm.metrics.slo`), ``attainment_target`` is the
     share of good requests asked for, and ``target_rate`` is the rate an open-loop stage was asked to send.
+    ``timeline``: the run's :class:`Timeline`, given every response added here together with the inter-token gaps
+    computed for it, so that the per-chunk work is done once for both.
     """
 
     def __init__(
@@ -74,7 +77,9 @@ class BenchmarkAccumulator:
         slo: SloSet | None = None,
         attainment_target: float | None = None,
         target_rate: float | None = None,
+        timeline: Timeline | None = None,
     ) -> None:
+        self._timeline = timeline
         self._store = RecordStore(max_records) if keep_records else None
         self._slo = slo if slo else None
         self.attainment_target = attainment_target
@@ -131,6 +136,7 @@ class BenchmarkAccumulator:
         error = response.error
         times = response.chunk_times_ns
         chunks = len(times)
+        gaps = None
         output = response.output_tokens
         if output is not None:
             source: str = response.output_tokens_source
@@ -171,7 +177,7 @@ class BenchmarkAccumulator:
                     tpot = round((ended - first) / (output - 1))
                     self.tpot.record(tpot)
             if chunks >= 2:
-                self._record_gaps(times, response.chunk_tokens)
+                gaps = self._record_gaps(times, response.chunk_tokens)
             if response.reasoning_tokens is not None or response.cached_prompt_tokens is not None:
                 self._count_reasoning(response, output)
             if response.tool_calls:
@@ -195,6 +201,8 @@ class BenchmarkAccumulator:
             else:
                 tally.count += 1
 
+        if self._timeline is not None:
+            self._timeline.add(response, gaps)
         store = self._store
         if store is not None:
             store.append(
@@ -272,17 +280,21 @@ class BenchmarkAccumulator:
             self.output_length.record(output)
         self.output_sources[source] = self.output_sources.get(source, 0) + 1
 
-    def _record_gaps(self, times: list[int], tokens: list[int]) -> None:
-        """Inter-chunk gaps, each divided by the tokens of the later chunk and counted once per token."""
+    def _record_gaps(self, times: list[int], tokens: list[int]) -> tuple[Sequence[int], Sequence[int]] | None:
+        """Inter-chunk gaps, each divided by the tokens of the later chunk and counted once per token.
+
+        Returns the gaps and their bucket indexes in the common case (one token per chunk), for the run's timeline.
+        """
         if tokens.count(1) == len(tokens):  # the common case, one token per chunk: C loops only
-            self.inter_token_gap.record_many([later - earlier for earlier, later in pairwise(times)])
-            return
+            gaps = [later - earlier for earlier, later in pairwise(times)]
+            return gaps, self.inter_token_gap.record_many(gaps)
         pending = 0  # a chunk without tokens (e.g. an empty delta) passes its gap on to the next chunk with tokens
         for (earlier, later), count in zip(pairwise(times), tokens[1:], strict=True):
             pending += later - earlier
             if count > 0:
                 self.inter_token_gap.record_weighted(round(pending / count), count)
                 pending = 0
+        return None
 
     # -- reading -------------------------------------------------------------------------------------------------
 

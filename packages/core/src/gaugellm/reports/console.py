@@ -207,6 +207,7 @@ def render_console(report: RunReport, console: Console) -> None:
     if report.capacity is not None:
         _capacity(report.capacity, console)
     _collector_table(report, console)
+    _timeline_lines(report, console)
 
     errors = [(benchmark.name, group) for benchmark in report.benchmarks for group in benchmark.metrics.errors]
     if errors:
@@ -270,6 +271,26 @@ def _collector_table(report: RunReport, console: Console) -> None:
                 f"[yellow]{escape(collector.name)}[/yellow]: {collector.failures} sample(s) failed; last: "
                 f"{escape(collector.last_error or '?')}"
             )
+
+
+def _timeline_lines(report: RunReport, console: Console) -> None:
+    """One line per stage from the run's timeline: its worst windows (the JSON and HTML have every window)."""
+    from gaugellm.reports.timeline_views import stage_peaks
+
+    timeline = report.timeline
+    if timeline is None or not timeline.stages:
+        return
+    console.print(f"Over time ({timeline.window_s:g} s windows):", markup=False)
+    for span in timeline.stages:
+        peaks = stage_peaks(timeline, span)
+        parts = [f"peak in flight {'-' if peaks.peak_in_flight is None else f'{peaks.peak_in_flight:g}'}"]
+        if peaks.worst_ttft_p99_ms is not None:
+            parts.append(f"worst TTFT p99 {format_ms(peaks.worst_ttft_p99_ms)} ms at +{peaks.worst_ttft_at_s:.1f} s")
+        if peaks.worst_gap_p99_ms is not None:
+            parts.append(f"worst inter-token gap p99 {format_ms(peaks.worst_gap_p99_ms)} ms")
+        if peaks.most_errors:
+            parts.append(f"most errors in a window {peaks.most_errors:g}")
+        console.print(f"  {span.name}: " + " · ".join(parts), markup=False)
 
 
 def _replay_lines(report: RunReport, console: Console) -> None:

@@ -164,21 +164,20 @@ def _sweep_charts(report: RunReport) -> str:
             continue
         series = []
         for percentile, dashed in (("p50", False), ("p99", True)):
-            points = []
+            points, names = [], []
             for benchmark in measured:
                 value = getattr(getattr(benchmark.metrics, name), percentile)
                 rate = benchmark.metrics.request_rate
                 if value is not None and rate is not None:
                     points.append((rate, value))
-            series.append(Series(f"{title} {percentile}", points, dashed=dashed))
+                    names.append(benchmark.name)
+            series.append(Series(f"{title} {percentile}", points, dashed=dashed, labels=names))
         charts.append(line_chart(f"{title} vs throughput", series, "successful requests / s", "ms"))
+    charted = [b for b in measured if b.metrics.request_rate is not None and b.metrics.output_tokens_per_s is not None]
     throughput = Series(
         "output tokens/s",
-        [
-            (b.metrics.request_rate, b.metrics.output_tokens_per_s)
-            for b in measured
-            if b.metrics.request_rate is not None and b.metrics.output_tokens_per_s is not None
-        ],
+        [(b.metrics.request_rate or 0.0, b.metrics.output_tokens_per_s or 0.0) for b in charted],
+        labels=[b.name for b in charted],
     )
     if generative(report):
         charts.append(
@@ -256,6 +255,75 @@ def _collector_section(report: RunReport) -> str:
         if c.failures
     )
     return "<h2>Collected beside the load</h2>" + _table(head, rows) + failures
+
+
+#: The timeline's charts: title, y axis, and the series drawn (name in the report, legend, dashed).
+_TIMELINE_CHARTS: tuple[tuple[str, str, tuple[tuple[str, str, bool], ...]], ...] = (
+    (
+        "Requests per window",
+        "requests",
+        (("sent", "sent", False), ("successful", "successful", False), ("errored", "errored", False)),
+    ),
+    ("In flight at each window's end", "requests", (("in_flight", "in flight", False),)),
+    ("TTFT over time", "ms", (("ttft_p50_ms", "TTFT p50", False), ("ttft_p99_ms", "TTFT p99", True))),
+    (
+        "Inter-token gap over time",
+        "ms",
+        (("inter_token_gap_p50_ms", "gap p50", False), ("inter_token_gap_p99_ms", "gap p99", True)),
+    ),
+    ("Output tokens/s over time", "tokens/s", (("output_tokens_per_s", "output tokens/s", False),)),
+)
+#: Above this many points, a time series is drawn as a line without a circle per point.
+_DOTS_UP_TO = 120
+
+
+def _time_series(
+    name: str, times: list[float], values: list[float | None], shift: float = 0.0, dashed: bool = False
+) -> Series:
+    return Series(name, [(t + shift, v) for t, v in zip(times, values, strict=False) if v is not None], dashed=dashed)
+
+
+def _timeline_section(report: RunReport) -> str:
+    """The client's figures over time, and each collector series on the same axis, with the stages marked."""
+    from gaugellm.reports.collector_views import series_of
+
+    timeline = report.timeline
+    if timeline is None or not timeline.times_s:
+        return ""
+    markers = [Marker(span.name, span.start_s) for span in timeline.stages]
+    dots = len(timeline.times_s) <= _DOTS_UP_TO
+    axis = f"seconds since the run started ({timeline.window_s:g} s windows)"
+    charts = []
+    for title, unit, drawn in _TIMELINE_CHARTS:
+        lines = [
+            _time_series(legend, timeline.times_s, timeline.series.get(name, []), dashed=dashed)
+            for name, legend, dashed in drawn
+            if name in timeline.series
+        ]
+        if title == "Requests per window" and not any(timeline.series.get("errored", [])):
+            lines = [line for line in lines if line.name != "errored"]
+        if any(line.points for line in lines):
+            charts.append(line_chart(title, lines, axis, unit, markers=markers, dots=dots))
+    for collector, name in series_of(report):
+        shift = collector.origin_unix - timeline.origin_unix  # the same clock; a saved report could differ
+        line = _time_series(name, collector.times_s, collector.series[name], shift)
+        charts.append(
+            line_chart(
+                f"{collector.name}: {name}",
+                [line],
+                axis,
+                name,
+                markers=markers,
+                dots=len(line.points) <= _DOTS_UP_TO,
+            )
+        )
+    return (
+        "<h2>Over time</h2><div class='charts'>"
+        + "".join(charts)
+        + "</div><p class='meta'>Each point is a window, at its end; the dashed lines mark where each stage started. "
+        "Counts per window; TTFT by the window of the first token, inter-token gaps by that of the later chunk "
+        "(docs/metrics.md).</p>"
+    )
 
 
 def _cost_section(report: RunReport) -> str:
@@ -464,6 +532,7 @@ def render_html(report: RunReport) -> str:
         _slo_section(report),
         _cost_section(report),
         _collector_section(report),
+        _timeline_section(report),
         _sweep_charts(report),
         *(_benchmark_section(benchmark) for benchmark in report.benchmarks),
         "<h2>Run</h2>",

@@ -18,11 +18,22 @@ from gaugellm.metrics.models import BenchmarkMetrics
 from gaugellm.metrics.records import RequestRecords
 from gaugellm.reports.redaction import redact, redact_text
 
-__all__ = ["REPORT_VERSION", "BenchmarkReport", "CapacityProbeReport", "CapacityReport", "CostReport", "RunReport"]
+__all__ = [
+    "REPORT_VERSION",
+    "BenchmarkReport",
+    "CapacityProbeReport",
+    "CapacityReport",
+    "CollectorReport",
+    "CostReport",
+    "RunReport",
+    "SampledSeries",
+    "StageSpan",
+    "TimelineReport",
+]
 
 #: The version of the report document this gaugellm writes (and the newest it reads). Version 2 added SLO, load,
-#: cost and capacity sections, version 3 the collectors' samples; all optional, so an older document reads as a newer
-#: one without them.
+#: cost and capacity sections, version 3 the collectors' samples and the client's timeline; all optional, so an
+#: older document reads as a newer one without them.
 REPORT_VERSION = 3
 
 
@@ -128,31 +139,20 @@ class SeriesSummary(BaseModel):
     last: float | None = None
 
 
-class CollectorReport(BaseModel):
-    """What one collector sampled during the run: a column per series, aligned on the sample times."""
+class SampledSeries(BaseModel):
+    """Series of values on the run clock: what a collector sampled, and the client's own timeline.
+
+    ``times_s`` count seconds from ``origin_unix`` (the Unix time of the run clock's origin), so that every sampled
+    series of a run, and each benchmark's ``started_at``, line up on one time axis.
+    """
 
     model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
 
-    name: str = Field(description="The collector plugin's name.")
-    args: dict[str, Any] = Field(default_factory=dict, description="Its args; secrets are masked.")
-    info: dict[str, Any] = Field(default_factory=dict, description="What the collector said about itself.")
     origin_unix: float = Field(description="Unix time of the run clock's origin (sample times count from it).")
     times_s: list[float] = Field(default_factory=list, description="Each sample's time, seconds from the origin.")
     series: dict[str, list[float | None]] = Field(
         default_factory=dict, description="Each series' values, aligned with times_s; null where a sample lacked it."
     )
-    failures: int = Field(default=0, ge=0, description="Samples that failed (counted; the run went on).")
-    last_error: str | None = Field(default=None, description="The last failure's message.")
-
-    @field_validator("args", "info", mode="before")
-    @classmethod
-    def _redact_dicts(cls, value: Any) -> Any:
-        return redact(value) if isinstance(value, dict) else value
-
-    @field_validator("last_error", mode="before")
-    @classmethod
-    def _redact_error(cls, value: Any) -> Any:
-        return redact_text(value) if isinstance(value, str) else value
 
     def summary(self, series: str, start_unix: float | None = None, end_unix: float | None = None) -> SeriesSummary:
         """Count, min, mean, max and last value of one series, over the run or the window ``[start, end]``."""
@@ -168,6 +168,50 @@ class CollectorReport(BaseModel):
         return SeriesSummary(
             samples=len(values), min=min(values), mean=sum(values) / len(values), max=max(values), last=values[-1]
         )
+
+
+class CollectorReport(SampledSeries):
+    """What one collector sampled during the run: a column per series, aligned on the sample times."""
+
+    name: str = Field(description="The collector plugin's name.")
+    args: dict[str, Any] = Field(default_factory=dict, description="Its args; secrets are masked.")
+    info: dict[str, Any] = Field(default_factory=dict, description="What the collector said about itself.")
+    failures: int = Field(default=0, ge=0, description="Samples that failed (counted; the run went on).")
+    last_error: str | None = Field(default=None, description="The last failure's message.")
+
+    @field_validator("args", "info", mode="before")
+    @classmethod
+    def _redact_dicts(cls, value: Any) -> Any:
+        return redact(value) if isinstance(value, dict) else value
+
+    @field_validator("last_error", mode="before")
+    @classmethod
+    def _redact_error(cls, value: Any) -> Any:
+        return redact_text(value) if isinstance(value, str) else value
+
+
+class StageSpan(BaseModel):
+    """Where one stage lies on the run clock (seconds from the timeline's origin)."""
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    name: str = Field(description="The stage's (benchmark's) name.")
+    start_s: float = Field(description="The stage's start: its first request could be scheduled from here.")
+    end_s: float = Field(description="The stage's end: its last request had ended (or been cancelled).")
+    window_start_s: float = Field(description="Start of the benchmark's throughput window (after warm-up, ramp-up).")
+    window_end_s: float = Field(description="End of the benchmark's throughput window (before cool-down).")
+
+
+class TimelineReport(SampledSeries):
+    """The client's own figures per window of the run clock (definitions: docs/metrics.md, "Over time").
+
+    Series: ``sent``, ``successful``, ``errored``, ``cancelled`` (counts per window), ``in_flight`` (at the window's
+    end), ``output_tokens_per_s``, ``ttft_p50_ms`` / ``_p90_`` / ``_p99_`` and ``inter_token_gap_p50_ms`` / ``_p90_`` /
+    ``_p99_`` (null where the window had no sample). ``times_s[i]`` is the end of window ``i``.
+    """
+
+    window_s: float = Field(gt=0, description="Length of each window, seconds (doubled for very long runs).")
+    stages: list[StageSpan] = Field(default_factory=list, description="Each stage's span, in the order they ran.")
 
 
 class RunReport(BaseModel):
@@ -194,6 +238,9 @@ class RunReport(BaseModel):
     capacity: CapacityReport | None = Field(default=None, description="The capacity search's answer (-p capacity).")
     collectors: list[CollectorReport] = Field(
         default_factory=list, description="What each collector sampled beside the load (--collector)."
+    )
+    timeline: TimelineReport | None = Field(
+        default=None, description="The client's figures per window over the run, on the collectors' clock."
     )
     complete: bool = Field(default=True, description="False when the run was interrupted; what it measured is kept.")
     error: str | None = Field(default=None, description="Why the run ended early, if it did.")

@@ -20,11 +20,12 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 64, 20, 56, 48
 
 @dataclass
 class Series:
-    """A named line of ``(x, y)`` points."""
+    """A named line of ``(x, y)`` points; ``labels`` (aligned with ``points``) name each point in its tooltip."""
 
     name: str
     points: list[tuple[float, float]] = field(default_factory=list)
     dashed: bool = False
+    labels: list[str] | None = None
 
 
 @dataclass
@@ -82,13 +83,26 @@ def _empty(title: str) -> str:
     )
 
 
-def line_chart(title: str, series: Sequence[Series], x_label: str, y_label: str, *, zoom: bool = False) -> str:
+def line_chart(
+    title: str,
+    series: Sequence[Series],
+    x_label: str,
+    y_label: str,
+    *,
+    zoom: bool = False,
+    markers: Sequence[Marker] = (),
+    dots: bool = True,
+) -> str:
     """Lines with point markers; both axes linear, from 0 unless ``zoom`` fits them to the points (e.g. shares
-    between 95 and 100 %, or probes bunched around a capacity)."""
+    between 95 and 100 %, or probes bunched around a capacity).
+
+    ``markers``: labelled vertical lines (stage boundaries on a time axis); ``dots=False`` draws the lines alone
+    (a long time series, where a circle per point would be clutter and weight).
+    """
     points = [point for line in series for point in line.points]
     if not points:
         return _empty(title)
-    xs, ys = [x for x, _ in points], [y for _, y in points]
+    xs, ys = [x for x, _ in points] + [marker.x for marker in markers], [y for _, y in points]
     x_low = min(xs) if zoom and max(xs) > min(xs) else 0.0
     y_low = min(ys) if zoom and max(ys) > min(ys) else 0.0
     x_ticks = nice_ticks(x_low, max(xs) or 1.0)
@@ -105,16 +119,25 @@ def line_chart(title: str, series: Sequence[Series], x_label: str, y_label: str,
 
     parts = _frame(title, x_label, y_label)
     parts += _axes(x_ticks, y_ticks, sx, sy, plot_w)
+    for index, marker in enumerate(markers):
+        x = sx(marker.x)
+        parts.append(f'<line x1="{x:.1f}" y1="{_TOP}" x2="{x:.1f}" y2="{_HEIGHT - _BOTTOM}" class="marker"/>')
+        parts.append(
+            f'<text x="{x + 3:.1f}" y="{_TOP + 10 + (index % 4) * 12}" class="marker-label">'
+            f"{escape(marker.label)}<title>{escape(marker.label)} at {_fmt(marker.x)}</title></text>"
+        )
     for index, line in enumerate(series):
         color = PALETTE[index % len(PALETTE)]
-        ordered = sorted(line.points)
-        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in ordered)
+        labels = line.labels if line.labels is not None and len(line.labels) == len(line.points) else None
+        ordered = sorted(zip(line.points, labels or [""] * len(line.points), strict=True))
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for (x, y), _ in ordered)
         dash = ' stroke-dasharray="6 4"' if line.dashed else ""
         parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2"{dash} points="{path}"/>')
-        for x, y in ordered:
+        for (x, y), label in ordered if dots else ():
+            named = f"{escape(label)}: " if label else ""
             parts.append(
                 f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{color}">'
-                f"<title>{escape(line.name)}: {_fmt(y)} at {_fmt(x)}</title></circle>"
+                f"<title>{named}{escape(line.name)}: {_fmt(y)} at {_fmt(x)}</title></circle>"
             )
         legend_x = _LEFT + (index % 3) * 170
         legend_y = 34 + (index // 3) * 14

@@ -16,7 +16,14 @@ from pathlib import Path
 from gaugellm.reports.errors import ReportError
 from gaugellm.reports.models import RunReport
 
-__all__ = ["SUPPORTED_FORMATS", "atomic_write_text", "render_report", "report_format", "write_report"]
+__all__ = [
+    "SUPPORTED_FORMATS",
+    "TIMELINE_CSV_SUFFIX",
+    "atomic_write_text",
+    "render_report",
+    "report_format",
+    "write_report",
+]
 
 #: Extension -> format name.
 SUPPORTED_FORMATS: dict[str, str] = {
@@ -26,10 +33,18 @@ SUPPORTED_FORMATS: dict[str, str] = {
     ".htm": "html",
     ".prom": "openmetrics",
 }
+#: A name ending so is the run's timeline as CSV rows (one per window), not the per-benchmark CSV.
+TIMELINE_CSV_SUFFIX = ".timeline.csv"
 
 
 def report_format(path: str | Path) -> str:
-    """The format a path's extension asks for; a :class:`ReportError` naming the supported ones otherwise."""
+    """The format a path's extension asks for; a :class:`ReportError` naming the supported ones otherwise.
+
+    ``*.timeline.csv`` is ``timeline_csv``: one -o path holds one file, so the timeline's rows get a name of their
+    own rather than a second table inside the per-benchmark CSV.
+    """
+    if Path(path).name.lower().endswith(TIMELINE_CSV_SUFFIX):
+        return "timeline_csv"
     suffix = Path(path).suffix.lower()
     fmt = SUPPORTED_FORMATS.get(suffix)
     if fmt is None:
@@ -53,13 +68,17 @@ def _renderer(fmt: str) -> Callable[[RunReport], str]:
         from gaugellm.reports.openmetrics_format import render_openmetrics
 
         return render_openmetrics
+    if fmt == "timeline_csv":
+        from gaugellm.reports.timeline_views import render_timeline_csv
+
+        return render_timeline_csv
     from gaugellm.reports.html_format import render_html
 
     return render_html
 
 
 def render_report(report: RunReport, fmt: str) -> str:
-    """The report rendered as ``json``, ``csv``, ``html`` or ``openmetrics`` text."""
+    """The report rendered as ``json``, ``csv``, ``timeline_csv``, ``html`` or ``openmetrics`` text."""
     return _renderer(fmt)(report)
 
 

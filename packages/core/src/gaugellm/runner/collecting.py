@@ -58,6 +58,8 @@ class CollectorRun:
         self.collectors = collectors
         self.clock_origin_ns = clock_origin_ns
         origin_unix = time.time() - (time.perf_counter_ns() - clock_origin_ns) / 1e9
+        #: Unix time of the run clock's origin: what the timeline's times count from too.
+        self.origin_unix = origin_unix
         self.results = [
             CollectedSeries(
                 name=c.args.type, args=c.args.model_dump(mode="json"), info=_safe_info(c), origin_unix=origin_unix

@@ -118,6 +118,12 @@ class RunConfig(BaseModel):
     push_gateway: str | None = Field(
         default=None, description="A Prometheus Pushgateway to push the report's figures to at the end (http URL)."
     )
+    timeline_window: float = Field(
+        default=1.0,
+        ge=bounds.MIN_TIMELINE_WINDOW_S,
+        le=bounds.MAX_TIMELINE_WINDOW_S,
+        description="Seconds per window of the run's timeline (the client's figures over time).",
+    )
     startup_timeout: float = Field(
         default=bounds.DEFAULT_STARTUP_TIMEOUT_S,
         gt=0,
@@ -183,7 +189,9 @@ class RunConfig(BaseModel):
             return [value]
         return value
 
-    @field_validator("concurrency", "max_requests", "max_seconds", "max_errors", "seed", "workers", mode="before")
+    @field_validator(
+        "concurrency", "max_requests", "max_seconds", "max_errors", "seed", "workers", "timeline_window", mode="before"
+    )
     @classmethod
     def _no_bool(cls, value: Any) -> Any:
         if isinstance(value, bool):  # pydantic would read true as 1: a config file's mistake, not a number

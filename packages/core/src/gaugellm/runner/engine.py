@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gaugellm.backend.schemas import GenerationRequest
 from gaugellm.errors import RunConfigError
@@ -19,6 +19,9 @@ from gaugellm.runner.scheduler.limits import StageLimits
 from gaugellm.runner.scheduler.profiles import Plan
 from gaugellm.runner.scheduler.stages import StageSpec
 from gaugellm.runner.stage import ResponseSink, RunControl, StageOutcome, StageProgress, StageRun
+
+if TYPE_CHECKING:
+    from gaugellm.metrics.timeline import Timeline
 
 __all__ = [
     "Engine",
@@ -70,6 +73,8 @@ class Engine:
     """Runs a profile's stages on an executor's started workers.
 
     ``alive``, ``stop_reason`` and ``stop_message`` read the run's :class:`RunControl`, which its stages update.
+    ``timeline``: the run's timeline, given the responses that stages leave out of their sinks (the sinks are
+    expected to pass on the rest: see :class:`RunControl`).
     """
 
     def __init__(
@@ -81,6 +86,7 @@ class Engine:
         sink_factory: Callable[[StageSpec], ResponseSink],
         observer: ProgressObserver | None = None,
         requests_limit: int | None = None,
+        timeline: Timeline | None = None,
     ) -> None:
         if len(source) < 1:
             raise RunConfigError("the data set has no requests")
@@ -98,6 +104,7 @@ class Engine:
             next_request=self.next_request,
             limits=limits,
             observer=observer,
+            timeline=timeline,
         )
 
     @property

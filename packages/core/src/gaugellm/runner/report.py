@@ -16,11 +16,12 @@ from gaugellm.runner.scheduler.capacity import CapacitySearch
 
 if TYPE_CHECKING:
     from gaugellm.metrics import BenchmarkMetrics
+    from gaugellm.metrics.timeline import Timeline
     from gaugellm.reports import BenchmarkReport, RunReport
-    from gaugellm.reports.models import CapacityReport, CostReport
+    from gaugellm.reports.models import CapacityReport, CostReport, TimelineReport
     from gaugellm.runner.collecting import CollectedSeries
 
-__all__ = ["benchmark_report", "capacity_report", "cost_report", "run_report", "token_counting"]
+__all__ = ["benchmark_report", "capacity_report", "cost_report", "run_report", "timeline_report", "token_counting"]
 
 
 def _per_million(price_per_hour: float, tokens_per_s: float | None) -> float | None:
@@ -127,6 +128,37 @@ def benchmark_report(outcome: StageOutcome, price_per_hour: float | None = None)
     )
 
 
+def timeline_report(timeline: Timeline, stages: Sequence[StageOutcome], origin_unix: float) -> TimelineReport | None:
+    """The run's timeline from its first stage's start to its last stage's end, with each stage's span on it."""
+    from gaugellm.reports.models import StageSpan, TimelineReport
+
+    if not stages:
+        return None
+    origin_ns = timeline.origin_ns
+
+    def seconds(at_ns: int) -> float:
+        return round((at_ns - origin_ns) / 1e9, 9)
+
+    start_ns = stages[0].start_ns
+    end_ns = max(stages[-1].end_ns, stages[-1].start_ns)
+    read = timeline.series(start_ns, end_ns)
+    spans = []
+    for stage in stages:
+        window_start, window_end = stage.window_ns
+        spans.append(
+            StageSpan(
+                name=stage.spec.name,
+                start_s=seconds(stage.start_ns),
+                end_s=seconds(max(stage.end_ns, stage.start_ns)),
+                window_start_s=seconds(window_start),
+                window_end_s=seconds(window_end),
+            )
+        )
+    return TimelineReport(
+        origin_unix=origin_unix, times_s=read.times_s, series=read.series, window_s=read.window_s, stages=spans
+    )
+
+
 def token_counting(stages: Sequence[StageOutcome], data_counting: str | None) -> dict[str, str]:
     """Where the reported token counts came from: the most common source over successful requests.
 
@@ -166,8 +198,10 @@ def run_report(
     search: CapacitySearch | None = None,
     slo: list[str] | None = None,
     collected: Sequence[CollectedSeries] = (),
+    timeline: Timeline | None = None,
+    origin_unix: float | None = None,
 ) -> RunReport:
-    """The whole run as a report document."""
+    """The whole run as a report document; ``timeline`` (the run's :class:`Timeline`) needs ``origin_unix``."""
     from gaugellm.reports import RunReport, collect_environment
     from gaugellm.reports.models import CollectorReport
 
@@ -200,6 +234,7 @@ def run_report(
             )
             for c in collected
         ],
+        timeline=None if timeline is None or origin_unix is None else timeline_report(timeline, stages, origin_unix),
         complete=complete,
         error=error,
     )

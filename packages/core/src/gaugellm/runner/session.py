@@ -40,6 +40,7 @@ from gaugellm.runner.verdict import nothing_succeeded
 if TYPE_CHECKING:
     from gaugellm.data.dataset import Dataset
     from gaugellm.metrics import BenchmarkAccumulator
+    from gaugellm.metrics.timeline import Timeline
     from gaugellm.reports import RunReport
 
 __all__ = ["RunResult", "choose_workers", "execute_run"]
@@ -138,6 +139,8 @@ class _Measured:
     failure: GaugeError | None = None
     backend_info: dict[str, Any] = field(default_factory=dict)
     collected: list[CollectedSeries] = field(default_factory=list)
+    timeline: Timeline | None = None
+    origin_unix: float = 0.0
 
 
 async def _execute(
@@ -232,9 +235,13 @@ async def _measure(
     interrupts: Interrupts,
 ) -> _Measured:
     """Start the workers and the collectors, run the profile, stop everything; failures are kept, not raised."""
-    measured = _Measured(backend_info=_safe_info(plan.probe))
+    from gaugellm.metrics.timeline import Timeline
+
     executor = plan.executor
     collecting = CollectorRun(plan.collectors, clock_origin_ns=time.perf_counter_ns())
+    # the client's own figures over time, on the collectors' clock
+    timeline = Timeline(collecting.clock_origin_ns, config.timeline_window)
+    measured = _Measured(backend_info=_safe_info(plan.probe), timeline=timeline, origin_unix=collecting.origin_unix)
     # Workers boot in their own processes; meanwhile this one imports what it needs after the run.
     starting = asyncio.ensure_future(executor.start(plan.spec, plan.workers))
     await asyncio.sleep(0)  # let start() spawn the processes before the imports below take the CPU
@@ -254,9 +261,10 @@ async def _measure(
             executor,
             plan.source,
             plan.limits,
-            sink_factory=_sink_factory(config),
+            sink_factory=_sink_factory(config, timeline),
             observer=observer,
             requests_limit=plan.probe.requests_limit,
+            timeline=timeline,
         )
         interrupts.on_interrupt(lambda name: engine.request_stop("interrupted", f"interrupted by {name}"))
         measured.outcome = await engine.run(plan.profile)
@@ -275,7 +283,7 @@ def _collector_context(config: RunConfig, started: list[WorkerInfo], clock_origi
     )
 
 
-def _sink_factory(config: RunConfig) -> Callable[[StageSpec], BenchmarkAccumulator]:
+def _sink_factory(config: RunConfig, timeline: Timeline | None = None) -> Callable[[StageSpec], BenchmarkAccumulator]:
     from gaugellm.metrics import BenchmarkAccumulator
 
     slo = config.slo_set()
@@ -286,6 +294,7 @@ def _sink_factory(config: RunConfig) -> Callable[[StageSpec], BenchmarkAccumulat
             slo=slo,
             attainment_target=config.slo_attainment if slo else None,
             target_rate=spec.offered_rate,
+            timeline=timeline,
         )
 
     return sink
@@ -322,6 +331,8 @@ def _report(config: RunConfig, plan: _Plan, measured: _Measured) -> RunReport:
         search=plan.profile if isinstance(plan.profile, CapacitySearch) else None,
         slo=config.slo,
         collected=measured.collected,
+        timeline=measured.timeline,
+        origin_unix=measured.origin_unix,
     )
 
 

@@ -45,6 +45,7 @@ from gaugellm.runner.scheduler.limits import StageLimits
 from gaugellm.runner.scheduler.stages import StageSpec
 
 if TYPE_CHECKING:
+    from gaugellm.metrics.timeline import Timeline
     from gaugellm.runner.scheduler.capacity import JudgedSink, ProbeVerdict
 
 __all__ = [
@@ -128,6 +129,10 @@ class RunControl:
     next_request: Callable[[], GenerationRequest]
     limits: StageLimits
     observer: ProgressListener | None = None
+    #: The run's timeline: given here only the responses the stage leaves out of its sink (warm-up, ramp-up,
+    #: cool-down); the sink (a ``BenchmarkAccumulator`` built with the same timeline) passes on the rest, with the
+    #: inter-token gaps it computed, so that every response is filed once and its chunks are walked once.
+    timeline: Timeline | None = None
     stop_reason: str | None = None
     stop_message: str | None = None
 
@@ -419,6 +424,8 @@ class StageRun:
         scheduled = response.scheduled_ns if response.scheduled_ns is not None else self.start_ns
         if self.excluder.excluded(index, scheduled - self.start_ns):
             outcome.excluded += 1
+            if self.control.timeline is not None:
+                self.control.timeline.add(response)
             return
         outcome.sink.add(response)
         if error is None:
