@@ -46,26 +46,40 @@ def test_counts_go_to_dispatch_and_end_windows_and_in_flight_is_what_remains() -
     assert series["errored"] == [0, 0, 0, 1]
     assert series["cancelled"] == [0, 0, 1, 0]
     assert series["in_flight"] == [1, 1, 1, 0]  # the second request at 1 s, the failing one at 2 s and 3 s
-    assert series["ttft_p50_ms"] == [100.0, 200.0, None, None]
+    # a window keeps bucket counts only: a percentile is its bucket's midpoint, within 1/256
+    assert series["ttft_p50_ms"] == [pytest.approx(100.0, rel=1 / 256), pytest.approx(200.0, rel=1 / 256), None, None]
 
 
-def test_a_stream_across_a_boundary_splits_its_tokens_and_gaps_by_chunk_arrival() -> None:
+def test_a_stream_across_a_boundary_splits_its_tokens_by_chunk_arrival_and_its_itl_goes_to_its_end() -> None:
     timeline = Timeline(origin_ns=0, window_s=1.0)
     # chunks at 0.9, 0.95, 1.0 (window 1), 1.05 ... : 2 chunks in window 0, 8 in window 1
-    timeline.add(streamed(int(0.8 * S), 100 * MS, 10, 50 * MS, tokens=20))
+    timeline.add(streamed(int(0.8 * S), 100 * MS, 10, 50 * MS, tokens=20), itl_ns=25 * MS, worst_gap_ns=50 * MS)
     series = timeline.series().series
     assert series["output_tokens_per_s"] == [pytest.approx(4.0), pytest.approx(16.0)]
-    assert series["inter_token_gap_p50_ms"] == [50.0, 50.0]  # 1 gap in window 0, 8 in window 1
+    assert series["itl_p50_ms"] == [None, pytest.approx(25.0, rel=1 / 256)]  # the window of the request's end
+    assert series["worst_gap_ms"] == [None, 50.0]
 
 
-def test_gaps_shared_by_the_accumulator_file_like_gaps_computed_here() -> None:
+def test_the_worst_gap_of_a_window_is_the_longest_of_its_requests() -> None:
+    timeline = Timeline(origin_ns=0, window_s=1.0)
+    timeline.add(streamed(int(0.1 * S), 10 * MS, 4, 10 * MS), itl_ns=10 * MS, worst_gap_ns=10 * MS)
+    timeline.add(streamed(int(0.2 * S), 10 * MS, 4, 10 * MS), itl_ns=90 * MS, worst_gap_ns=250 * MS)  # a stall
+    timeline.add(streamed(int(1.2 * S), 10 * MS, 4, 10 * MS), itl_ns=10 * MS, worst_gap_ns=12 * MS)
+    series = timeline.series().series
+    assert series["worst_gap_ms"] == [250.0, 12.0]
+    assert series["itl_p99_ms"][0] == pytest.approx(90.0, rel=1 / 256)
+
+
+def test_the_accumulator_hands_over_each_requests_itl_and_worst_gap() -> None:
     shared, alone = Timeline(0, 0.1), Timeline(0, 0.1)
     accumulator = BenchmarkAccumulator(timeline=shared)
     for index in range(50):
-        response = streamed(index * 37 * MS, (20 + index) * MS, 30, (2 + index % 7) * MS)
+        gap = (2 + index % 7) * MS
+        response = streamed(index * 37 * MS, (20 + index) * MS, 30, gap)
         accumulator.add(response)
-        alone.add(response)
+        alone.add(response, itl_ns=gap, worst_gap_ns=gap)  # 30 one-token chunks, evenly spaced
     assert shared.series() == alone.series()
+    assert any(value is not None for value in shared.series().series["worst_gap_ms"])
     assert accumulator.inter_token_gap.count == 50 * 29
 
 
@@ -79,7 +93,7 @@ def test_a_long_run_coarsens_windows_and_keeps_the_totals() -> None:
     assert sum(v or 0 for v in read.series["sent"]) == 100
     assert sum(v or 0 for v in read.series["successful"]) == 100
     assert read.times_s[0] == 8.0
-    assert read.series["ttft_p99_ms"][0] == 5.0
+    assert read.series["ttft_p99_ms"][0] == pytest.approx(5.0, rel=1 / 256)
 
 
 def test_rates_of_partial_edge_windows_use_the_covered_part() -> None:

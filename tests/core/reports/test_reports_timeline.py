@@ -32,8 +32,9 @@ def timeline() -> TimelineReport:
             "output_tokens_per_s": [80.0, 100, 100, 100, 60, 100, 100, 60],
             "ttft_p50_ms": [10.0, 10, 10, 10, None, 200, 210, 12],
             "ttft_p99_ms": [12.0, 12, 12, 12, None, 250, 260, 14],
-            "inter_token_gap_p50_ms": [1.0] * 8,
-            "inter_token_gap_p99_ms": [2.0, 2, 2, 2, 2, 9, 2, 2],
+            "itl_p50_ms": [1.0] * 8,
+            "itl_p99_ms": [2.0, 2, 2, 2, 2, 9, 2, 2],
+            "worst_gap_ms": [3.0, 3, 3, 3, 3, 40, 3, 3],
         },
         stages=[
             StageSpan(name="constant@10", start_s=0.1, end_s=2.0, window_start_s=0.3, window_end_s=2.0),
@@ -86,7 +87,7 @@ def test_html_charts_the_timeline_with_stage_markers_and_collector_series(sample
 
     page = render_html(with_timeline(sample_report))
     assert "<h2>Over time</h2>" in page
-    for title in ("Requests per window", "In flight", "TTFT over time", "Inter-token gap over time"):
+    for title in ("Requests per window", "In flight", "TTFT over time", "ITL over time"):
         assert title in page
     assert "client: runner_cpu_percent" in page
     assert page.count('class="marker-label">constant@20') >= 5  # every time chart marks the second stage
@@ -102,7 +103,7 @@ def test_console_prints_one_line_per_stage(sample_report: RunReport) -> None:
     line = next(line for line in text.splitlines() if line.strip().startswith("constant@20:"))
     assert "peak in flight 1" in line
     assert "worst TTFT p99 260 ms" in line
-    assert "worst inter-token gap p99 9.00 ms" in line
+    assert "worst inter-token gap 40.0 ms" in line
 
 
 def test_stage_peaks_look_only_at_the_stage_windows() -> None:

@@ -9,7 +9,7 @@ chunk carries other than one token). Memory does not grow with the number of req
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from itertools import pairwise
 from typing import TYPE_CHECKING, Literal
 
@@ -64,8 +64,8 @@ class BenchmarkAccumulator:
     its histogram alone (bounded relative error); see :mod:`gaugellm.metrics.histogram`.
     ``slo`` judges every request against the run's limits (:mod:`gaugellm.metrics.slo`), ``attainment_target`` is the
     share of good requests asked for, and ``target_rate`` is the rate an open-loop stage was asked to send.
-    ``timeline``: the run's :class:`Timeline`, given every response added here together with the inter-token gaps
-    computed for it, so that the per-chunk work is done once for both.
+    ``timeline``: the run's :class:`Timeline`, given every response added here together with its ITL and its worst
+    inter-token gap as computed here, so that no per-chunk work is done twice.
     """
 
     def __init__(
@@ -136,7 +136,8 @@ class BenchmarkAccumulator:
         error = response.error
         times = response.chunk_times_ns
         chunks = len(times)
-        gaps = None
+        worst_gap: int | None = None
+        itl: int | None = None
         output = response.output_tokens
         if output is not None:
             source: str = response.output_tokens_source
@@ -152,7 +153,7 @@ class BenchmarkAccumulator:
             self.successful += 1
             self._count_tokens(prompt, response.prompt_tokens_source, output, source)
             first = response.first_token_ns
-            ttft = ttft_sched = latency = latency_sched = itl = tpot = None
+            ttft = ttft_sched = latency = latency_sched = tpot = None
             if first is not None:
                 if dispatched is not None:
                     ttft = first - dispatched
@@ -177,7 +178,7 @@ class BenchmarkAccumulator:
                     tpot = round((ended - first) / (output - 1))
                     self.tpot.record(tpot)
             if chunks >= 2:
-                gaps = self._record_gaps(times, response.chunk_tokens)
+                worst_gap = self._record_gaps(times, response.chunk_tokens)
             if response.reasoning_tokens is not None or response.cached_prompt_tokens is not None:
                 self._count_reasoning(response, output)
             if response.tool_calls:
@@ -202,7 +203,7 @@ class BenchmarkAccumulator:
                 tally.count += 1
 
         if self._timeline is not None:
-            self._timeline.add(response, gaps)
+            self._timeline.add(response, itl, worst_gap)
         store = self._store
         if store is not None:
             store.append(
@@ -280,21 +281,23 @@ class BenchmarkAccumulator:
             self.output_length.record(output)
         self.output_sources[source] = self.output_sources.get(source, 0) + 1
 
-    def _record_gaps(self, times: list[int], tokens: list[int]) -> tuple[Sequence[int], Sequence[int]] | None:
+    def _record_gaps(self, times: list[int], tokens: list[int]) -> int | None:
         """Inter-chunk gaps, each divided by the tokens of the later chunk and counted once per token.
 
-        Returns the gaps and their bucket indexes in the common case (one token per chunk), for the run's timeline.
+        Returns the largest gap (the run's timeline keeps each window's worst), or ``None`` if no chunk had tokens.
         """
         if tokens.count(1) == len(tokens):  # the common case, one token per chunk: C loops only
-            gaps = [later - earlier for earlier, later in pairwise(times)]
-            return gaps, self.inter_token_gap.record_many(gaps)
+            return self.inter_token_gap.record_many([later - earlier for earlier, later in pairwise(times)])
         pending = 0  # a chunk without tokens (e.g. an empty delta) passes its gap on to the next chunk with tokens
+        worst: int | None = None
         for (earlier, later), count in zip(pairwise(times), tokens[1:], strict=True):
             pending += later - earlier
             if count > 0:
-                self.inter_token_gap.record_weighted(round(pending / count), count)
+                gap = max(0, round(pending / count))
+                self.inter_token_gap.record_weighted(gap, count)
+                worst = gap if worst is None or gap > worst else worst
                 pending = 0
-        return None
+        return worst
 
     # -- reading -------------------------------------------------------------------------------------------------
 

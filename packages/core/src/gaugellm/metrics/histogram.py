@@ -26,14 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = [
-    "DEFAULT_EXACT_LIMIT",
-    "SUB_BUCKET_BITS",
-    "LogHistogram",
-    "bucket_bounds",
-    "bucket_index",
-    "bucket_indexes",
-]
+__all__ = ["DEFAULT_EXACT_LIMIT", "SUB_BUCKET_BITS", "LogHistogram", "bucket_bounds", "bucket_index"]
 
 #: Significant bits kept per value: 2**7 = 128 buckets per power of two, relative error <= 1 / 2**(7 + 1).
 SUB_BUCKET_BITS = 7
@@ -50,14 +43,6 @@ def bucket_index(value: int) -> int:
         return value
     shift = value.bit_length() - _SHIFT_BASE
     return (shift << SUB_BUCKET_BITS) + (value >> shift)
-
-
-def bucket_indexes(values: Sequence[int]) -> list[int]:
-    """The buckets of many non-negative integers, in one list comprehension (no function call per value)."""
-    return [
-        (shift << SUB_BUCKET_BITS) + (value >> shift) if (shift := value.bit_length() - _SHIFT_BASE) > 0 else value
-        for value in values
-    ]
 
 
 def bucket_bounds(index: int) -> tuple[int, int]:
@@ -106,34 +91,32 @@ class LogHistogram:
             self._buckets[(shift << SUB_BUCKET_BITS) + (value >> shift)] += 1
         self._tally(1, value, value * value, value, value, (value,))
 
-    def record_many(self, values: Sequence[int]) -> Sequence[int]:
+    def record_many(self, values: Sequence[int]) -> int | None:
         """Record a batch of samples (one response's gaps) with C-level loops wherever possible.
 
-        Returns the samples' bucket indexes, so that another histogram of the same samples (a run's timeline) can
-        :meth:`record_indexed` them without computing them again: that computation is the costly part.
+        Returns the batch's largest sample (negative ones count as 0), which the caller gets for free this way
+        (the run's timeline keeps each window's worst gap); ``None`` for an empty batch.
         """
         if not values:
-            return values
+            return None
         low = min(values)
         if low < 0:
             values = [value if value > 0 else 0 for value in values]
             low = 0
         high = max(values)
-        indexes = values if high < _EXACT_BELOW else bucket_indexes(values)
-        self._buckets.update(indexes)
+        if high < _EXACT_BELOW:
+            self._buckets.update(values)
+        else:
+            self._buckets.update(
+                [
+                    (shift << SUB_BUCKET_BITS) + (value >> shift)
+                    if (shift := value.bit_length() - _SHIFT_BASE) > 0
+                    else value
+                    for value in values
+                ]
+            )
         self._tally(len(values), sum(values), sum(map(operator.mul, values, values)), low, high, values)
-        return indexes
-
-    def record_indexed(self, values: Sequence[int], indexes: Sequence[int]) -> None:
-        """Record samples whose bucket indexes are known (``indexes[i]`` is ``bucket_index(values[i])``)."""
-        if not values:
-            return
-        low = min(values)
-        if low < 0:
-            values = [value if value > 0 else 0 for value in values]
-            low = 0
-        self._buckets.update(indexes)
-        self._tally(len(values), sum(values), sum(map(operator.mul, values, values)), low, max(values), values)
+        return high
 
     def record_weighted(self, value: int, weight: int) -> None:
         """Record ``weight`` samples of one value (a gap shared by the several tokens of one chunk)."""

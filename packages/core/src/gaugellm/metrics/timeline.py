@@ -12,26 +12,29 @@ Which timestamp places what (docs/metrics.md says the same for readers of a repo
 - output tokens: a successful request's output tokens are spread over its chunks in proportion to the tokens each
   chunk carried, and each chunk's share goes to the window its arrival falls in (a request without chunks: its end);
 - TTFT: a successful request's ``first_token - dispatched`` goes to the window of its first token;
-- inter-token gaps: as :attr:`BenchmarkAccumulator.inter_token_gap` defines them, each to the window of the later
-  chunk.
+- ITL: a successful request's inter-token latency (as the benchmark's ``itl``: ``(last token - first token) /
+  (output tokens - 1)``) goes to the window of its end; the window's **worst gap** is the longest single inter-token
+  gap (as the benchmark's ``inter_token_gap``) of the requests that ended in it: where one stall shows.
 
-The cost is O(1) per response plus C-level passes over its chunk times (one ``bisect`` per window boundary a
-response crosses, one list comprehension for its gaps). Memory is bounded for runs of any length: each window holds
-two :class:`LogHistogram` without verbatim samples (percentiles within 1/256 relative error), and when a run would
+The cost is O(1) per response (the accumulator hands over the ITL and the worst gap it computed), plus one
+``bisect`` per window boundary a stream crosses to share its tokens out. Per-gap percentiles per window were tried
+and dropped: filing every gap costs the runner's hot path per token, and the worst gap per window shows a stall as
+well (docs/metrics.md). Memory is bounded for runs of any length: each window holds two sets of bucket counts, no
+verbatim samples (bucket counts in the scheme of :mod:`gaugellm.metrics.histogram`: percentiles within 1/256
+relative error), and when a run would
 need more than ``max_windows`` windows the window doubles and neighbours merge, so a week-long soak test keeps the
 same memory as a three-hour run, at a coarser resolution.
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
-from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from gaugellm.backend.schemas import ErrorKind
-from gaugellm.metrics.histogram import LogHistogram, bucket_indexes
+from gaugellm.metrics.histogram import SUB_BUCKET_BITS, bucket_bounds
 
 if TYPE_CHECKING:
     from gaugellm.backend.schemas import GenerationResponse
@@ -44,6 +47,7 @@ DEFAULT_MAX_WINDOWS = 8192
 PERCENTILES = (50.0, 90.0, 99.0)
 
 _CANCELLED = ErrorKind.CANCELLED
+_SHIFT = SUB_BUCKET_BITS + 1
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class Timeline:
     __slots__ = (
         "_cancelled",
         "_errored",
-        "_gaps",
+        "_itl",
         "_left",
         "_max_windows",
         "_ok",
@@ -71,6 +75,7 @@ class Timeline:
         "_tokens",
         "_ttft",
         "_window_ns",
+        "_worst_gap",
     )
 
     def __init__(self, origin_ns: int, window_s: float = 1.0, max_windows: int = DEFAULT_MAX_WINDOWS) -> None:
@@ -86,8 +91,9 @@ class Timeline:
         self._cancelled: list[int] = []
         self._left: list[int] = []  # dispatched requests that ended in the window (in flight = sent - left so far)
         self._tokens: list[float] = []
-        self._ttft: list[LogHistogram | None] = []
-        self._gaps: list[LogHistogram | None] = []
+        self._ttft: list[dict[int, int] | None] = []  # per window: bucket index -> requests (counts only)
+        self._itl: list[dict[int, int] | None] = []
+        self._worst_gap: list[int] = []  # -1: no gap in the window
 
     @property
     def origin_ns(self) -> int:
@@ -105,11 +111,11 @@ class Timeline:
 
     # -- the hot path ----------------------------------------------------------------------------------------------
 
-    def add(self, response: GenerationResponse, gaps: tuple[Sequence[int], Sequence[int]] | None = None) -> None:
+    def add(self, response: GenerationResponse, itl_ns: int | None = None, worst_gap_ns: int | None = None) -> None:
         """File one finished response (successful, errored or cancelled) under its windows.
 
-        ``gaps``: the response's inter-chunk gaps and their bucket indexes when the caller has computed them already
-        (:meth:`BenchmarkAccumulator.add` has, for one-token chunks), so that the per-chunk work is done once.
+        ``itl_ns`` and ``worst_gap_ns``: the response's ITL and longest inter-token gap, as
+        :meth:`BenchmarkAccumulator.add` computed them (``None``: not computed, or the response had none).
         """
         dispatched = response.dispatched_ns
         ended = response.ended_ns
@@ -139,10 +145,15 @@ class Timeline:
         first = response.first_token_ns
         if first is not None and dispatched is not None:
             first_w = max(0, (first - origin) // width)
-            ttft = self._ttft[first_w]
-            if ttft is None:
-                ttft = self._ttft[first_w] = LogHistogram(exact_limit=0)
-            ttft.record(first - dispatched)
+            value = first - dispatched if first > dispatched else 0
+            index = (
+                ((shift << SUB_BUCKET_BITS) + (value >> shift)) if (shift := value.bit_length() - _SHIFT) > 0 else value
+            )  # gaugellm.metrics.histogram.bucket_index, inline: this runs for every response of a run
+            counts = self._ttft[first_w]
+            if counts is None:
+                self._ttft[first_w] = {index: 1}
+            else:
+                counts[index] = counts.get(index, 0) + 1
         times = response.chunk_times_ns
         output = response.output_tokens
         if output is None:
@@ -156,37 +167,21 @@ class Timeline:
             self._tokens[first_w] += output
         else:
             self._spread_tokens(times, response.chunk_tokens, output, first_w, last_w)
-        if len(times) < 2:
-            return
-        if gaps is None:
-            gaps = self._gaps_of(times, response.chunk_tokens)
-            if gaps is None:
-                return
-        if first_w == last_w:
-            self._gap_histogram(first_w).record_indexed(*gaps)
-        else:
-            self._spread_gaps(times, gaps, first_w, last_w)
-
-    def _gap_histogram(self, window: int) -> LogHistogram:
-        histogram = self._gaps[window]
-        if histogram is None:
-            histogram = self._gaps[window] = LogHistogram(exact_limit=0)
-        return histogram
-
-    def _gaps_of(self, times: list[int], tokens: list[int]) -> tuple[Sequence[int], Sequence[int]] | None:
-        """A response's gaps and their buckets, for one-token chunks; chunks of several tokens are filed here."""
-        if tokens.count(1) == len(tokens):
-            values = [max(later - earlier, 0) for earlier, later in pairwise(times)]
-            return values, bucket_indexes(values)
-        origin, width = self._origin_ns, self._window_ns
-        pending = 0  # a chunk without tokens passes its gap on, as in the benchmark's inter-token gaps
-        for (earlier, later), count in zip(pairwise(times), tokens[1:], strict=True):
-            pending += later - earlier
-            if count > 0:
-                window = max(0, (later - origin) // width)
-                self._gap_histogram(window).record_weighted(round(pending / count), count)
-                pending = 0
-        return None
+        if itl_ns is not None:
+            if itl_ns < 0:
+                itl_ns = 0
+            index = (
+                ((shift << SUB_BUCKET_BITS) + (itl_ns >> shift))
+                if (shift := itl_ns.bit_length() - _SHIFT) > 0
+                else itl_ns
+            )
+            counts = self._itl[end_w]
+            if counts is None:
+                self._itl[end_w] = {index: 1}
+            else:
+                counts[index] = counts.get(index, 0) + 1
+        if worst_gap_ns is not None and worst_gap_ns > self._worst_gap[end_w]:
+            self._worst_gap[end_w] = worst_gap_ns
 
     def _bounds(self, times: list[int], first_w: int, last_w: int) -> list[tuple[int, int, int]]:
         """``(window, begin, end)``: the chunks ``times[begin:end]`` arrived in ``window``."""
@@ -208,16 +203,6 @@ class Timeline:
         for window, begin, end in self._bounds(times, first_w, last_w):
             self._tokens[window] += sum(tokens[begin:end]) * scale
 
-    def _spread_gaps(
-        self, times: list[int], gaps: tuple[Sequence[int], Sequence[int]], first_w: int, last_w: int
-    ) -> None:
-        """Each gap to the window of the chunk it ends at (gap ``i`` ends at chunk ``i + 1``)."""
-        values, indexes = gaps
-        for window, begin, end in self._bounds(times, first_w, last_w):
-            low = max(begin, 1) - 1
-            if end - 1 > low:
-                self._gap_histogram(window).record_indexed(values[low : end - 1], indexes[low : end - 1])
-
     def _grow(self, window: int) -> None:
         """Make room up to ``window`` (an index at the current width), doubling the width past ``max_windows``."""
         while window >= self._max_windows:
@@ -230,7 +215,8 @@ class Timeline:
             column.extend([0] * extra)
         self._tokens.extend([0.0] * extra)
         self._ttft.extend([None] * extra)
-        self._gaps.extend([None] * extra)
+        self._itl.extend([None] * extra)
+        self._worst_gap.extend([-1] * extra)
         self._size = window + 1
 
     def _coarsen(self) -> None:
@@ -239,9 +225,9 @@ class Timeline:
         for name in ("_sent", "_ok", "_errored", "_cancelled", "_left", "_tokens"):
             column = getattr(self, name)
             setattr(self, name, [sum(column[i : i + 2]) for i in range(0, len(column), 2)])
-        for name in ("_ttft", "_gaps"):
-            column = getattr(self, name)
-            setattr(self, name, [_merged(column[i : i + 2]) for i in range(0, len(column), 2)])
+        self._ttft = [_merged(self._ttft[i : i + 2]) for i in range(0, len(self._ttft), 2)]
+        self._itl = [_merged(self._itl[i : i + 2]) for i in range(0, len(self._itl), 2)]
+        self._worst_gap = [max(self._worst_gap[i : i + 2]) for i in range(0, len(self._worst_gap), 2)]
         self._size = (self._size + 1) // 2
 
     # -- reading ---------------------------------------------------------------------------------------------------
@@ -280,25 +266,39 @@ class Timeline:
             covered = min(high, high if end_ns is None else end_ns) - max(low, low if start_ns is None else start_ns)
             rate = self._tokens[index] / (covered / 1e9) if covered > 0 else None
             columns["output_tokens_per_s"].append(None if rate is None else round(rate, 6))
-        for prefix, histograms in (("ttft", self._ttft), ("inter_token_gap", self._gaps)):
+        for prefix, histograms in (("ttft", self._ttft), ("itl", self._itl)):
             values = [_percentiles(histograms[i]) for i in indexes]
             for position, percent in enumerate(PERCENTILES):
                 columns[f"{prefix}_p{percent:g}_ms"] = [None if v is None else v[position] for v in values]
+        columns["worst_gap_ms"] = [
+            None if self._worst_gap[i] < 0 else round(self._worst_gap[i] / 1e6, 6) for i in indexes
+        ]
         times = [round(((index + 1) * width) / 1e9, 9) for index in indexes]
         return TimelineSeries(window_s=width / 1e9, times_s=times, series=columns)
 
 
-def _merged(histograms: list[LogHistogram | None]) -> LogHistogram | None:
-    present = [h for h in histograms if h is not None]
+def _merged(counts: list[dict[int, int] | None]) -> dict[int, int] | None:
+    present = [c for c in counts if c]
     if not present:
         return None
-    merged = LogHistogram(exact_limit=0)
-    for histogram in present:
-        merged.merge(histogram)
+    merged: dict[int, int] = {}
+    for one in present:
+        for index, count in one.items():
+            merged[index] = merged.get(index, 0) + count
     return merged
 
 
-def _percentiles(histogram: LogHistogram | None) -> list[float | None] | None:
-    if histogram is None or not histogram.count:
+def _percentiles(counts: dict[int, int] | None) -> list[float | None] | None:
+    """Nearest-rank percentiles (ms) from bucket counts: the midpoint of the bucket holding each rank."""
+    if not counts:
         return None
-    return [None if v is None else round(v / 1e6, 6) for v in histogram.percentiles(PERCENTILES)]
+    total = sum(counts.values())
+    ranks = [min(max(math.ceil(round(percent / 100.0 * total, 9)), 1), total) for percent in PERCENTILES]
+    found: list[float | None] = []
+    seen = 0
+    for index in sorted(counts):
+        seen += counts[index]
+        while len(found) < len(ranks) and seen >= ranks[len(found)]:
+            low, high = bucket_bounds(index)
+            found.append(round((low if high - low == 1 else (low + high - 1) / 2.0) / 1e6, 6))
+    return found

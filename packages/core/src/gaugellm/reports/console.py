@@ -286,8 +286,8 @@ def _timeline_lines(report: RunReport, console: Console) -> None:
         parts = [f"peak in flight {'-' if peaks.peak_in_flight is None else f'{peaks.peak_in_flight:g}'}"]
         if peaks.worst_ttft_p99_ms is not None:
             parts.append(f"worst TTFT p99 {format_ms(peaks.worst_ttft_p99_ms)} ms at +{peaks.worst_ttft_at_s:.1f} s")
-        if peaks.worst_gap_p99_ms is not None:
-            parts.append(f"worst inter-token gap p99 {format_ms(peaks.worst_gap_p99_ms)} ms")
+        if peaks.worst_gap_ms is not None:
+            parts.append(f"worst inter-token gap {format_ms(peaks.worst_gap_ms)} ms")
         if peaks.most_errors:
             parts.append(f"most errors in a window {peaks.most_errors:g}")
         console.print(f"  {span.name}: " + " · ".join(parts), markup=False)

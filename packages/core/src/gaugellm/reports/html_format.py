@@ -267,9 +267,9 @@ _TIMELINE_CHARTS: tuple[tuple[str, str, tuple[tuple[str, str, bool], ...]], ...]
     ("In flight at each window's end", "requests", (("in_flight", "in flight", False),)),
     ("TTFT over time", "ms", (("ttft_p50_ms", "TTFT p50", False), ("ttft_p99_ms", "TTFT p99", True))),
     (
-        "Inter-token gap over time",
+        "ITL over time",
         "ms",
-        (("inter_token_gap_p50_ms", "gap p50", False), ("inter_token_gap_p99_ms", "gap p99", True)),
+        (("itl_p50_ms", "ITL p50", False), ("itl_p99_ms", "ITL p99", True), ("worst_gap_ms", "worst gap", True)),
     ),
     ("Output tokens/s over time", "tokens/s", (("output_tokens_per_s", "output tokens/s", False),)),
 )
@@ -321,8 +321,8 @@ def _timeline_section(report: RunReport) -> str:
         "<h2>Over time</h2><div class='charts'>"
         + "".join(charts)
         + "</div><p class='meta'>Each point is a window, at its end; the dashed lines mark where each stage started. "
-        "Counts per window; TTFT by the window of the first token, inter-token gaps by that of the later chunk "
-        "(docs/metrics.md).</p>"
+        "Counts per window; TTFT by the window of the first token, ITL and the worst inter-token gap by that of the "
+        "request's end (docs/metrics.md).</p>"
     )
 
 

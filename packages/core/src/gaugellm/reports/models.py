@@ -206,8 +206,8 @@ class TimelineReport(SampledSeries):
     """The client's own figures per window of the run clock (definitions: docs/metrics.md, "Over time").
 
     Series: ``sent``, ``successful``, ``errored``, ``cancelled`` (counts per window), ``in_flight`` (at the window's
-    end), ``output_tokens_per_s``, ``ttft_p50_ms`` / ``_p90_`` / ``_p99_`` and ``inter_token_gap_p50_ms`` / ``_p90_`` /
-    ``_p99_`` (null where the window had no sample). ``times_s[i]`` is the end of window ``i``.
+    end), ``output_tokens_per_s``, ``ttft_p50_ms`` / ``_p90_`` / ``_p99_``, ``itl_p50_ms`` / ``_p90_`` / ``_p99_`` and
+    ``worst_gap_ms`` (null where the window had no sample). ``times_s[i]`` is the end of window ``i``.
     """
 
     window_s: float = Field(gt=0, description="Length of each window, seconds (doubled for very long runs).")

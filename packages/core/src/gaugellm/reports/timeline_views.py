@@ -41,7 +41,7 @@ class StagePeaks:
     peak_in_flight: float | None
     worst_ttft_p99_ms: float | None
     worst_ttft_at_s: float | None  # the end of that window, seconds from the stage's start
-    worst_gap_p99_ms: float | None
+    worst_gap_ms: float | None
     most_errors: float | None
 
 
@@ -64,7 +64,7 @@ def stage_peaks(timeline: TimelineReport, span: StageSpan) -> StagePeaks:
         peak_in_flight=_worst(timeline, "in_flight", windows)[0],
         worst_ttft_p99_ms=ttft,
         worst_ttft_at_s=None if at is None else timeline.times_s[at] - span.start_s,
-        worst_gap_p99_ms=_worst(timeline, "inter_token_gap_p99_ms", windows)[0],
+        worst_gap_ms=_worst(timeline, "worst_gap_ms", windows)[0],
         most_errors=_worst(timeline, "errored", windows)[0],
     )
 
