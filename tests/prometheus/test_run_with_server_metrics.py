@@ -57,3 +57,50 @@ def test_a_queue_on_the_server_shows_in_its_series_during_the_stage(tmp_path: Pa
     assert "vllm:num_requests_waiting mean " in " ".join(result.stdout.split())  # the stage's headline line
     assert "vllm:num_requests_waiting" in (tmp_path / "r.html").read_text()
     assert "prometheus.vllm:num_requests_waiting.max" in (tmp_path / "r.csv").read_text().splitlines()[0]
+
+
+def test_a_growing_queue_shows_in_the_servers_series_and_the_clients_timeline_at_the_same_time(
+    tmp_path: Path,
+) -> None:
+    """Offered more than it serves, the server queues: its running + waiting count and the client's in-flight count
+    grow together, sample by sample, on the one run clock."""
+    config = MockServerConfig(max_streams=2, ttft_ms=10, itl_ms=5, output_tokens="20", model="sim")
+    with mock_server(config, in_process=False) as server:
+        result = gaugellm(
+            "run", "-b", "openai_http", "--backend-kwargs", json.dumps({"target": server.url}),
+            "-p", "constant", "-r", "30", "-t", "4", "--data", "prompt_tokens=16,output_tokens=20",
+            "--timeline-window", "0.25", "--collector", 'prometheus:{"interval_s": 0.25}',
+            "-o", str(tmp_path / "r.json"), "-q",
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = load_report(tmp_path / "r.json")
+    timeline = report.timeline
+    assert timeline is not None
+    [collector] = report.collectors
+    assert collector.origin_unix == timeline.origin_unix  # one clock
+    server_view = [
+        (t, running + waiting)
+        for t, running, waiting in zip(
+            collector.times_s,
+            collector.series["vllm:num_requests_running"],
+            collector.series["vllm:num_requests_waiting"],
+            strict=True,
+        )
+        if running is not None and waiting is not None
+    ]
+    in_flight = timeline.series["in_flight"]
+    stage = timeline.stages[0]
+    pairs = []
+    for t, on_server in server_view:
+        if not stage.window_start_s + 0.5 <= t <= stage.window_end_s - 0.5:
+            continue
+        window = min(range(len(timeline.times_s)), key=lambda i: abs(timeline.times_s[i] - t))  # the nearest end
+        client = in_flight[window]
+        assert client is not None
+        pairs.append((t, client, on_server))
+    assert len(pairs) >= 6, (stage, server_view)
+    # the queue grows: at 30 req/s offered and about 14 served, more than 10 requests more at the end than early on
+    assert pairs[-1][2] - pairs[0][2] > 10
+    assert pairs[-1][1] - pairs[0][1] > 10
+    for t, client, on_server in pairs:  # the two views agree, within a window's worth of arrivals and departures
+        assert abs(client - on_server) <= 0.25 * 30 + 0.1 * on_server + 2, (t, client, on_server)
