@@ -126,8 +126,15 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
                 failures.append(f"{_where(url)}: {result}")
                 continue
             previous = self._previous.get(url)
-            self._previous[url] = (now, result)
-            series = series_between(previous[1] if previous else None, result, now - previous[0] if previous else 0.0)
+            if previous is not None and now - previous[0] < self.args.interval_s / 2:
+                # A scrape right after another (the runner's last one, at the end of the run): too short an interval
+                # for a rate to mean anything, so gauges only, and the rates keep their longer base.
+                series = series_between(None, result, 0.0)
+            else:
+                self._previous[url] = (now, result)
+                series = series_between(
+                    previous[1] if previous else None, result, now - previous[0] if previous else 0.0
+                )
             suffix = f"@{_where(url)}" if len(self._urls) > 1 else ""
             values.update({name + suffix: value for name, value in series.items()})
         if failures and not values:

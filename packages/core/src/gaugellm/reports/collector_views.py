@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from gaugellm.reports.models import BenchmarkReport, CollectorReport, RunReport, SeriesSummary
 
-__all__ = ["column_name", "format_value", "headlines", "series_of", "stage_summary"]
+__all__ = ["column_name", "format_value", "headline_series", "headlines", "series_of", "stage_summary"]
 
 _STATISTICS = ("mean", "max", "min", "last")
 
@@ -24,6 +24,14 @@ def series_of(report: RunReport) -> Iterator[tuple[CollectorReport, str]]:
 def stage_summary(collector: CollectorReport, series: str, benchmark: BenchmarkReport) -> SeriesSummary:
     """The series over one benchmark's window."""
     return collector.summary(series, benchmark.started_at, benchmark.started_at + benchmark.duration_s)
+
+
+def headline_series(collector: CollectorReport) -> list[str]:
+    """The series a collector named as its headline that it did sample; all of them when it named none."""
+    named = collector.info.get("headline")
+    if not isinstance(named, dict) or not named:
+        return list(collector.series)
+    return [series for series in named if series in collector.series]
 
 
 def headlines(report: RunReport, benchmark: BenchmarkReport) -> list[str]:

@@ -236,7 +236,7 @@ def _collector_table(report: RunReport, console: Console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from gaugellm.reports.collector_views import format_value, headlines, series_of
+    from gaugellm.reports.collector_views import format_value, headline_series, headlines
 
     if not report.collectors:
         return
@@ -250,16 +250,22 @@ def _collector_table(report: RunReport, console: Console) -> None:
         ("max", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for collector, series in series_of(report):
-        summary = collector.summary(series)
-        table.add_row(
-            escape(collector.name),
-            escape(series),
-            str(summary.samples),
-            format_value(summary.min),
-            format_value(summary.mean),
-            format_value(summary.max),
-        )
+    hidden = 0
+    for collector in report.collectors:
+        shown = headline_series(collector)
+        hidden += len(collector.series) - len(shown)
+        for series in shown:
+            summary = collector.summary(series)
+            table.add_row(
+                escape(collector.name),
+                escape(series),
+                str(summary.samples),
+                format_value(summary.min),
+                format_value(summary.mean),
+                format_value(summary.max),
+            )
+    if hidden:
+        table.caption = f"the headline series; {hidden} more in the JSON and HTML reports"
     console.print(table)
     for benchmark in report.benchmarks:
         figures = headlines(report, benchmark)

@@ -285,7 +285,7 @@ def _time_series(
 
 def _timeline_section(report: RunReport) -> str:
     """The client's figures over time, and each collector series on the same axis, with the stages marked."""
-    from gaugellm.reports.collector_views import series_of
+    from gaugellm.reports.collector_views import headline_series
 
     timeline = report.timeline
     if timeline is None or not timeline.times_s:
@@ -304,23 +304,28 @@ def _timeline_section(report: RunReport) -> str:
             lines = [line for line in lines if line.name != "errored"]
         if any(line.points for line in lines):
             charts.append(line_chart(title, lines, axis, unit, markers=markers, dots=dots))
-    for collector, name in series_of(report):
-        shift = collector.origin_unix - timeline.origin_unix  # the same clock; a saved report could differ
-        line = _time_series(name, collector.times_s, collector.series[name], shift)
-        charts.append(
-            line_chart(
-                f"{collector.name}: {name}",
-                [line],
-                axis,
-                name,
-                markers=markers,
-                dots=len(line.points) <= _DOTS_UP_TO,
+    more: list[str] = []
+    for collector in report.collectors:
+        headline = set(headline_series(collector))
+        for name in collector.series:
+            shift = collector.origin_unix - timeline.origin_unix  # the same clock; a saved report could differ
+            line = _time_series(name, collector.times_s, collector.series[name], shift)
+            chart = line_chart(
+                f"{collector.name}: {name}", [line], axis, name, markers=markers, dots=len(line.points) <= _DOTS_UP_TO
             )
-        )
+            (charts if name in headline else more).append(chart)
+    others = (
+        f"<details><summary>{len(more)} more collected series</summary><div class='charts'>{''.join(more)}</div>"
+        "</details>"
+        if more
+        else ""
+    )
     return (
         "<h2>Over time</h2><div class='charts'>"
         + "".join(charts)
-        + "</div><p class='meta'>Each point is a window, at its end; the dashed lines mark where each stage started. "
+        + "</div>"
+        + others
+        + "<p class='meta'>Each point is a window, at its end; the dashed lines mark where each stage started. "
         "Counts per window; TTFT by the window of the first token, ITL and the worst inter-token gap by that of the "
         "request's end (docs/metrics.md).</p>"
     )
