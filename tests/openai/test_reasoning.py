@@ -95,6 +95,23 @@ async def test_a_zero_reasoning_count_from_a_model_that_does_not_reason_is_not_r
     assert response.reasoning_tokens is None
 
 
+async def test_a_zero_reasoning_count_after_streamed_reasoning_keeps_the_streamed_count(
+    harness: Harness, scripted: type[ScriptedServer]
+) -> None:
+    """vLLM's server says 0 when the template opened the reasoning; the reasoning that arrived still counts."""
+    usage = {"prompt_tokens": 2, "completion_tokens": 3, "completion_tokens_details": {"reasoning_tokens": 0}}
+    pieces = [
+        chat_chunk({"reasoning_content": " hmm"}) + chat_chunk({"reasoning_content": " so"}),
+        chat_chunk({"content": " Yes"}) + chat_chunk(usage=usage) + b"data: [DONE]\n\n",
+    ]
+    async with scripted(pieces) as server:
+        backend = await harness.backend(server.url, validate=False, model="m")
+        response = await harness.run(backend)
+    assert response.ok, response.error
+    assert response.reasoning_tokens == 2
+    assert response.first_answer_ns is not None
+
+
 @pytest.mark.parametrize("request_format", ["chat", "completions", "responses"])
 @pytest.mark.parametrize("stream", [True, False])
 async def test_cached_prompt_tokens_from_usage(

@@ -278,8 +278,10 @@ def tool_call_text(call: Any) -> str:
 def fill_usage_details(response: GenerationResponse, prompt_details: Any, output_details: Any) -> None:
     """The cached part of the prompt and the reasoning part of the output, where the usage breaks them down.
 
-    The server's reasoning count replaces the streamed one; a zero is taken only when reasoning was streamed (servers
-    that always send ``reasoning_tokens: 0`` would otherwise make every model look like a reasoning one).
+    A positive reasoning count from the server replaces the streamed one. A zero never does: from a model that
+    streamed no reasoning it means nothing (servers that always send ``reasoning_tokens: 0`` would otherwise make every
+    model look like a reasoning one), and after reasoning was streamed it contradicts what arrived (vLLM's server
+    reports 0 when the chat template, not the model, opened the reasoning), so the streamed count stands.
     """
     if isinstance(prompt_details, dict):
         cached = int_or_none(prompt_details.get("cached_tokens"))
@@ -287,7 +289,7 @@ def fill_usage_details(response: GenerationResponse, prompt_details: Any, output
             response.cached_prompt_tokens = cached
     if isinstance(output_details, dict):
         reasoning = int_or_none(output_details.get("reasoning_tokens"))
-        if reasoning is not None and (reasoning > 0 or response.reasoning_tokens is not None):
+        if reasoning is not None and reasoning > 0:
             response.reasoning_tokens = reasoning
 
 
