@@ -87,6 +87,12 @@ PROGRESS_INTERVAL_S = 0.1
 #: The most work items one feeding pass builds: the rest waits for the next pass, so that the loop keeps answering
 #: signals and results however high the rate or the concurrency.
 FEED_PASS_ITEMS = 2048
+#: Rate stages hand a worker at most this many items it has not dispatched yet. A worker that keeps up holds only
+#: what falls due within ``LOOKAHEAD_S``, far fewer at any rate one worker can send; one that has fallen behind its
+#: schedule gets its next items when it catches up, each still carrying its scheduled time, so the lateness is
+#: measured (``dispatch_lag``, ``ttft_from_schedule``) while the main process's memory stays bounded however far
+#: behind the client falls.
+MAX_UNDISPATCHED = 16_384
 
 
 class ResponseSink(Protocol):
@@ -357,6 +363,10 @@ class StageRun:
                     self.feed_behind = True
                     break
                 worker = workers[self.round_robin % len(workers)]
+                pending = batches.get(worker)
+                undispatched = self.sent_to[worker] + (len(pending) if pending else 0) - self.dispatched[worker]
+                if undispatched >= MAX_UNDISPATCHED:
+                    break  # this worker is far behind its schedule: the next pass, after its results, feeds it
                 self.round_robin += 1
                 batches.setdefault(worker, []).append(self._new_item(scheduled))
                 self.next_offset = next(self.arrivals, None)

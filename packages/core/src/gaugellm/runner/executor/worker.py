@@ -79,6 +79,7 @@ class _Stage:
     free_slots: deque[int] = field(default_factory=deque)  # when each free slot became free
     in_flight: dict[asyncio.Task[None], _Flight] = field(default_factory=dict)
     dispatched: int = 0
+    reported: int = 0  # the dispatch count the last Results carried
     dropped: int = 0
     ending: bool = False
     cancelled: bool = False
@@ -227,10 +228,13 @@ class WorkerRuntime:
 
     def _launch(self, stage: _Stage, item: WorkItem, scheduled_ns: int, *, untimed: bool) -> None:
         response = GenerationResponse(request_id=item.request.request_id, scheduled_ns=scheduled_ns)
-        task = asyncio.get_running_loop().create_task(self._resolve(stage, item, response))
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(self._resolve(stage, item, response))
         flight = _Flight(stage, item, response, untimed)
         stage.in_flight[task] = flight
         stage.dispatched += 1
+        if self._flush_handle is None:  # the runner hears of dispatches even while no request finishes
+            self._flush_handle = loop.call_later(self.flush_interval_s, self._flush)
         # Bookkeeping in a done-callback, not in the coroutine: a task cancelled before it first ran never
         # executes its body, but its callbacks still run.
         task.add_done_callback(functools.partial(self._finished, flight))
@@ -306,8 +310,9 @@ class WorkerRuntime:
             self._flush_handle.cancel()
             self._flush_handle = None
         stage = self._stage
-        if not self._packed or stage is None:
+        if stage is None or (not self._packed and stage.dispatched == stage.reported):
             return
+        stage.reported = stage.dispatched
         indexes, packed = self._indexes, self._packed
         self._indexes, self._packed = [], []
         self.emit(
