@@ -163,6 +163,7 @@ CONFIG_FIELDS = {
     "executor": "synchronous",
     "collectors": "synchronous",
     "push_gateway": "synchronous",
+    "otlp_endpoint": "synchronous",
 }
 
 

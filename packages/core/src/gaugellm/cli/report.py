@@ -24,10 +24,19 @@ __all__ = ["report"]
     help="Write the report to this file; the format follows the extension (.json, .csv, .html, .prom). Repeatable.",
 )
 @click.option("--push-gateway", metavar="URL", help="Push the report's figures to this Prometheus Pushgateway.")
+@click.option(
+    "--otlp-endpoint",
+    metavar="URL",
+    help="Export the report's figures as OTLP metrics over HTTP to this receiver ('/v1/metrics' is appended to a "
+    "URL without a path; needs pip install 'gaugellm[otlp]').",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the tables (only write --output files).")
-def report(file: Path, outputs: tuple[Path, ...], push_gateway: str | None, quiet: bool) -> None:
+def report(
+    file: Path, outputs: tuple[Path, ...], push_gateway: str | None, otlp_endpoint: str | None, quiet: bool
+) -> None:
     """Render a saved run again (a JSON report written by `gaugellm run --output X.json`)."""
     from gaugellm.reports import load_report, write_report
+    from gaugellm.reports.errors import ReportError
     from gaugellm.reports.push import check_gateway_url, push_to_gateway
     from gaugellm.reports.writer import report_format
 
@@ -35,6 +44,11 @@ def report(file: Path, outputs: tuple[Path, ...], push_gateway: str | None, quie
         report_format(output)  # an unsupported extension fails before anything is written
     if push_gateway is not None:
         check_gateway_url(push_gateway)
+    if otlp_endpoint is not None:
+        from gaugellm.reports.otlp import otlp_metrics_url, require_otlp
+
+        otlp_metrics_url(otlp_endpoint)
+        require_otlp()
     loaded = load_report(file)
     if not quiet:
         from gaugellm.reports import render_console
@@ -44,5 +58,18 @@ def report(file: Path, outputs: tuple[Path, ...], push_gateway: str | None, quie
     for output in outputs:
         written = write_report(loaded, output)
         click.echo(f"wrote {written}")
+    problems: list[str] = []  # one receiver failing does not keep the figures from the other
     if push_gateway is not None:
-        click.echo(f"pushed to {push_to_gateway(loaded, push_gateway)}")
+        try:
+            click.echo(f"pushed to {push_to_gateway(loaded, push_gateway)}")
+        except ReportError as exc:
+            problems.append(str(exc))
+    if otlp_endpoint is not None:
+        from gaugellm.reports.otlp import export_to_otlp
+
+        try:
+            click.echo(f"exported to {export_to_otlp(loaded, otlp_endpoint)}")
+        except ReportError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ReportError("; ".join(problems))

@@ -242,6 +242,12 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     metavar="URL",
     help="Push the report's figures to this Prometheus Pushgateway at the end (job 'gaugellm').",
 )
+@click.option(
+    "--otlp-endpoint",
+    metavar="URL",
+    help="Export the report's figures as OTLP metrics over HTTP to this receiver at the end ('/v1/metrics' is "
+    "appended to a URL without a path; needs pip install 'gaugellm[otlp]').",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no tables; errors still print.")
 def run(config_file: Path | None, quiet: bool, no_records: bool | None, **options: Any) -> None:
     """Measure a backend under load and write the report.

@@ -118,6 +118,11 @@ class RunConfig(BaseModel):
     push_gateway: str | None = Field(
         default=None, description="A Prometheus Pushgateway to push the report's figures to at the end (http URL)."
     )
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="An OTLP/HTTP receiver to export the report's figures to at the end (http URL; needs the "
+        "extra gaugellm[otlp]).",
+    )
     timeline_window: float = Field(
         default=1.0,
         ge=bounds.MIN_TIMELINE_WINDOW_S,
@@ -250,6 +255,20 @@ class RunConfig(BaseModel):
             return check_gateway_url(value)
         except ReportError as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _otlp(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from gaugellm.reports.errors import ReportError
+        from gaugellm.reports.otlp import otlp_metrics_url
+
+        try:
+            otlp_metrics_url(value)
+        except ReportError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("output", mode="before")
     @classmethod

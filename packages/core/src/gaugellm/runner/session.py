@@ -156,12 +156,18 @@ async def _execute(
     from gaugellm.runner.outputs import check_outputs, write_reports
 
     check_outputs(config.output)  # a measurement must never be lost to a path that cannot be written
+    if config.otlp_endpoint is not None:
+        from gaugellm.reports.otlp import require_otlp
+
+        require_otlp()  # a missing extra is found before the run, not after it
     plan = _plan(config, executor, source)
     measured = await _measure(config, plan, observer, on_workers_ready, interrupts)
     report = _report(config, plan, measured)
     paths, write_problem = write_reports(report, config.output)
     if config.push_gateway is not None:
         write_problem = _push(report, config.push_gateway, write_problem)
+    if config.otlp_endpoint is not None:
+        write_problem = _export_otlp(report, config.otlp_endpoint, write_problem)
     await interrupts.settle()  # a signal that came while writing is noted now
     failure = _failure(measured, interrupts, paths, report.complete, write_problem)
     result = RunResult(report=report, outcome=measured.outcome, paths=paths, error=failure)
@@ -177,6 +183,18 @@ def _push(report: RunReport, url: str, problem: str | None) -> str | None:
 
     try:
         push_to_gateway(report, url)
+    except ReportError as exc:
+        return f"{problem}; {exc}" if problem else str(exc)
+    return problem
+
+
+def _export_otlp(report: RunReport, url: str, problem: str | None) -> str | None:
+    """Export the figures to an OTLP receiver; a failure joins the report-writing problems (the files are written)."""
+    from gaugellm.reports.errors import ReportError
+    from gaugellm.reports.otlp import export_to_otlp
+
+    try:
+        export_to_otlp(report, url)
     except ReportError as exc:
         return f"{problem}; {exc}" if problem else str(exc)
     return problem
