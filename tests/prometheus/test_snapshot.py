@@ -87,3 +87,47 @@ def test_only_the_families_kept_are_read() -> None:
 def test_malformed_exposition_raises_value_error(text: str) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the parser's own error, whatever its message
         parse_exposition(text, keep_all)
+
+
+QUIRKS = """# HELP a_total A counter whose TYPE names its sample.
+# TYPE a_total counter
+a_total{path="/v1/x,y",quote="say \\"hi\\"",brace="}{"} 3 1700000000000
+a_created{path="/v1/x,y",quote="say \\"hi\\"",brace="}{"} 1.7e9
+# TYPE b gauge
+b{newline="one\\ntwo"} NaN
+b{newline="plain"} +Inf
+untyped_thing 42
+# TYPE s summary
+s{quantile="0.5"} 1.5
+s_sum 10
+s_count 4
+# TYPE h histogram
+h_bucket{le="0.5"} 1
+h_bucket{le="+Inf"} 2
+h_sum 0.75
+h_count 2
+"""
+
+
+def _normalised(rows: list[tuple[str, str, str, dict[str, str], float]]) -> list[tuple[object, ...]]:
+    return sorted((f, k, n, tuple(sorted(labels.items())), repr(float(v))) for f, k, n, labels, v in rows)
+
+
+@pytest.mark.parametrize("text", [QUIRKS, exposition(3, 1000, (10, 5), {"0.1": 1, "0.2": 2, "+Inf": 3})])
+def test_the_quick_reader_reads_what_the_reference_parser_reads(text: str) -> None:
+    """Escapes, commas and braces in quoted labels, timestamps, NaN and Inf, untyped, summary, histogram."""
+    from gaugellm_prometheus.snapshot import _read_by_reference, _read_quickly
+
+    quick_families: set[str] = set()
+    reference_families: set[str] = set()
+    quick = _read_quickly(text, keep_all, quick_families)
+    reference = _read_by_reference(text, keep_all, reference_families)
+    assert _normalised(quick) == _normalised(reference)
+    assert quick_families == reference_families
+    assert len(quick) > 5
+
+
+def test_a_line_the_quick_reader_does_not_know_goes_to_the_reference_parser() -> None:
+    text = '# TYPE b gauge\nb 1\n{"my.metric", a="1"} 3\n'  # a quoted UTF-8 name (Prometheus 3)
+    snapshot = parse_exposition(text, keep_all)
+    assert snapshot.gauges == {"b": {(): 1.0}, "my.metric": {(("a", "1"),): 3.0}}

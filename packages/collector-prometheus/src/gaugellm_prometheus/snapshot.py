@@ -14,6 +14,7 @@ the engine are summed over (averaged, for the gauges that are shares).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -53,37 +54,117 @@ def _key(labels: dict[str, str], drop: Iterable[str] = ()) -> LabelKey:
     return tuple(sorted((name, value) for name, value in labels.items() if name not in skipped))
 
 
-def parse_exposition(text: str, keep: Callable[[str], bool]) -> Snapshot:
-    """Parse Prometheus text exposition, keeping the families ``keep`` accepts; ``ValueError`` if it is malformed."""
-    snapshot = Snapshot()
-    for family in text_string_to_metric_families(text):
-        snapshot.families.add(family.name)
-        if not keep(family.name):
+#: ``(family, type, sample name, labels, value)``: one sample as both readers give it.
+Read = tuple[str, str, str, dict[str, str], float]
+
+_SAMPLE = re.compile(
+    r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[^}"]|"(?:[^"\\]|\\.)*")*)\})?[ \t]+(\S+)(?:[ \t]+-?[0-9]+)?[ \t]*'
+)
+_LABEL = re.compile(r'[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*=[ \t]*"((?:[^"\\]|\\.)*)"[ \t]*(?:,|$)')
+#: The samples that belong to a family of each type (the classic text format, as ``prometheus_client`` reads it:
+#: a ``_created`` sample is a family of its own there).
+_SUFFIXES = {
+    "counter": ("_total",),
+    "histogram": ("_bucket", "_sum", "_count"),
+    "summary": ("", "_sum", "_count"),
+}
+
+
+class _Unusual(Exception):
+    """A line the quick reader does not handle: the reference parser reads the whole text instead."""
+
+
+def _unescape(value: str) -> str:
+    if "\\" not in value:
+        return value
+    return value.replace("\\\\", "\x00").replace('\\"', '"').replace("\\n", "\n").replace("\x00", "\\")
+
+
+def _read_quickly(text: str, keep: Callable[[str], bool], families: set[str]) -> list[Read]:
+    """The text format, line by line, reading labels only of the samples kept: the hot part of every scrape."""
+    owner: dict[str, tuple[str, str]] = {}
+    read: list[Read] = []
+    for line in text.splitlines():
+        if not line or line.isspace():
             continue
-        if family.type in ("gauge", "untyped", "unknown"):
-            target = snapshot.gauges.setdefault(family.name, {})
-            for sample in family.samples:
-                if sample.name == family.name:
-                    key = _key(sample.labels)
-                    target[key] = target.get(key, 0.0) + sample.value
-        elif family.type == "counter":
-            counters = snapshot.counters.setdefault(family.name, {})
-            for sample in family.samples:
-                if sample.name.endswith("_total") or sample.name == family.name:
-                    key = _key(sample.labels)
-                    counters[key] = counters.get(key, 0.0) + sample.value
-        elif family.type == "histogram":
-            histograms = snapshot.histograms.setdefault(family.name, {})
-            for sample in family.samples:
-                key = _key(sample.labels, drop=("le",))
-                histogram = histograms.setdefault(key, Histogram())
-                if sample.name.endswith("_bucket"):
-                    bound = float(sample.labels["le"])
-                    histogram.buckets[bound] = histogram.buckets.get(bound, 0.0) + sample.value
-                elif sample.name.endswith("_sum"):
-                    histogram.sum += sample.value
-                elif sample.name.endswith("_count"):
-                    histogram.count += sample.value
+        if line[0] == "#":
+            parts = line.split(None, 3)
+            if len(parts) >= 4 and parts[1] == "TYPE":
+                name, kind = parts[2], parts[3].strip()
+                family = name[:-6] if kind == "counter" and name.endswith("_total") else name
+                owner[family] = (family, kind)
+                for suffix in _SUFFIXES.get(kind, ()):
+                    owner[family + suffix] = (family, kind)
+            continue
+        match = _SAMPLE.fullmatch(line)
+        if match is None:
+            raise _Unusual(line)
+        name, labels_text, value_text = match.groups()
+        family, kind = owner.get(name, (name, "unknown"))
+        families.add(family)
+        if not keep(family):
+            continue
+        labels: dict[str, str] = {}
+        if labels_text:
+            position = 0
+            for label in _LABEL.finditer(labels_text):
+                if label.start() != position:
+                    raise _Unusual(line)
+                labels[label.group(1)] = _unescape(label.group(2))
+                position = label.end()
+            if labels_text[position:].strip():
+                raise _Unusual(line)
+        try:
+            value = float(value_text)
+        except ValueError:
+            raise _Unusual(line) from None
+        read.append((family, kind, name, labels, value))
+    return read
+
+
+def _read_by_reference(text: str, keep: Callable[[str], bool], families: set[str]) -> list[Read]:
+    """``prometheus_client``'s own parser: every corner of the format, and the judge of what is malformed."""
+    read: list[Read] = []
+    for family in text_string_to_metric_families(text):
+        families.add(family.name)
+        if keep(family.name):
+            read.extend((family.name, family.type, s.name, s.labels, s.value) for s in family.samples)
+    return read
+
+
+def parse_exposition(text: str, keep: Callable[[str], bool]) -> Snapshot:
+    """Parse Prometheus text exposition, keeping the families ``keep`` accepts; ``ValueError`` if it is malformed.
+
+    A quick line reader handles what servers write (names, quoted labels with escapes, values, timestamps); any
+    line it does not recognise hands the whole text to ``prometheus_client``'s parser, which reads every corner of
+    the format and decides what is malformed. Both give the same samples (tested on the same texts).
+    """
+    snapshot = Snapshot()
+    try:
+        samples = _read_quickly(text, keep, snapshot.families)
+    except _Unusual:
+        snapshot.families.clear()
+        samples = _read_by_reference(text, keep, snapshot.families)
+    for family, kind, name, labels, value in samples:
+        if kind in ("gauge", "untyped", "unknown"):
+            if name == family:
+                target = snapshot.gauges.setdefault(family, {})
+                key = _key(labels)
+                target[key] = target.get(key, 0.0) + value
+        elif kind == "counter":
+            if name.endswith("_total") or name == family:
+                counters = snapshot.counters.setdefault(family, {})
+                key = _key(labels)
+                counters[key] = counters.get(key, 0.0) + value
+        elif kind == "histogram":
+            histogram = snapshot.histograms.setdefault(family, {}).setdefault(_key(labels, drop=("le",)), Histogram())
+            if name.endswith("_bucket"):
+                bound = float(labels["le"])
+                histogram.buckets[bound] = histogram.buckets.get(bound, 0.0) + value
+            elif name.endswith("_sum"):
+                histogram.sum += value
+            elif name.endswith("_count"):
+                histogram.count += value
     return snapshot
 
 
