@@ -21,16 +21,13 @@ from gaugellm.collector.base import Collector, CollectorContext
 from gaugellm.errors import RunConfigError
 from gaugellm_prometheus.args import PrometheusCollectorArgs
 from gaugellm_prometheus.presets import HEADLINES, PRESETS, detect, matches
-from gaugellm_prometheus.snapshot import Snapshot, parse_exposition, series_between
+from gaugellm_prometheus.scrape import PlainGet, ScrapeError
+from gaugellm_prometheus.snapshot import ExpositionReader, Snapshot, series_between
 
 __all__ = ["PrometheusCollector", "ScrapeError", "metrics_url"]
 
 #: The most bytes one exposition may have: a server's metrics are kilobytes; more is not a metrics page.
 MAX_EXPOSITION_BYTES = 16 * 2**20
-
-
-class ScrapeError(Exception):
-    """One scrape failed (the runner counts it; the run goes on)."""
 
 
 def metrics_url(target: str) -> str:
@@ -60,6 +57,8 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
         self._presets: list[str] = []
         self._previous: dict[str, tuple[float, Snapshot]] = {}
         self._server: dict[str, Any] = {}
+        self._plain: dict[str, PlainGet] = {}
+        self._readers: dict[str, ExpositionReader] = {}
 
     @property
     def info(self) -> dict[str, Any]:
@@ -83,6 +82,9 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
         if self.args.bearer_token is not None:
             headers["Authorization"] = f"Bearer {self.args.bearer_token.get_secret_value()}"
         self._client = httpx.AsyncClient(timeout=self.args.timeout_s, headers=headers, follow_redirects=True)
+        self._plain = {
+            url: PlainGet(url, headers, MAX_EXPOSITION_BYTES) for url in self._urls if urlsplit(url).scheme == "http"
+        }
         families: set[str] = set()
         for url in self._urls:
             try:
@@ -97,19 +99,28 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
         self._server = await self._describe_server()
 
     async def _scrape(self, url: str, keep: Any) -> Snapshot:
+        plain = self._plain.get(url)
+        if plain is not None:
+            status, body = await plain.get(self.args.timeout_s)
+        else:
+            status, body = await self._get_with_httpx(url)
+        if status != 200:
+            raise ScrapeError(f"HTTP {status} from {_where(url)}{urlsplit(url).path}")
+        try:
+            reader = self._readers.setdefault(url, ExpositionReader())
+            return reader.read(body.decode("utf-8", errors="replace"), keep)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise ScrapeError(f"malformed exposition: {exc}") from None
+
+    async def _get_with_httpx(self, url: str) -> tuple[int, bytes]:
         assert self._client is not None, "start() first"
         try:
             response = await self._client.get(url)
         except httpx.HTTPError as exc:
             raise ScrapeError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
-        if response.status_code != 200:
-            raise ScrapeError(f"HTTP {response.status_code} from {_where(url)}{urlsplit(url).path}")
         if len(response.content) > MAX_EXPOSITION_BYTES:
             raise ScrapeError(f"the exposition is larger than {MAX_EXPOSITION_BYTES // 2**20} MiB")
-        try:
-            return parse_exposition(response.text, keep)
-        except (ValueError, KeyError, IndexError) as exc:
-            raise ScrapeError(f"malformed exposition: {exc}") from None
+        return response.status_code, response.content
 
     async def sample(self) -> Mapping[str, float]:
         patterns = tuple(self.args.series)
@@ -163,6 +174,8 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
         return described
 
     async def stop(self) -> None:
+        for plain in self._plain.values():
+            plain.close()
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()

@@ -57,9 +57,7 @@ def _key(labels: dict[str, str], drop: Iterable[str] = ()) -> LabelKey:
 #: ``(family, type, sample name, labels, value)``: one sample as both readers give it.
 Read = tuple[str, str, str, dict[str, str], float]
 
-_SAMPLE = re.compile(
-    r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[^}"]|"(?:[^"\\]|\\.)*")*)\})?[ \t]+(\S+)(?:[ \t]+-?[0-9]+)?[ \t]*'
-)
+_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL = re.compile(r'[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*=[ \t]*"((?:[^"\\]|\\.)*)"[ \t]*(?:,|$)')
 #: The samples that belong to a family of each type (the classic text format, as ``prometheus_client`` reads it:
 #: a ``_created`` sample is a family of its own there).
@@ -80,46 +78,96 @@ def _unescape(value: str) -> str:
     return value.replace("\\\\", "\x00").replace('\\"', '"').replace("\\n", "\n").replace("\x00", "\\")
 
 
-def _read_quickly(text: str, keep: Callable[[str], bool], families: set[str]) -> list[Read]:
-    """The text format, line by line, reading labels only of the samples kept: the hot part of every scrape."""
-    owner: dict[str, tuple[str, str]] = {}
-    read: list[Read] = []
-    for line in text.splitlines():
-        if not line or line.isspace():
-            continue
-        if line[0] == "#":
-            parts = line.split(None, 3)
-            if len(parts) >= 4 and parts[1] == "TYPE":
-                name, kind = parts[2], parts[3].strip()
-                family = name[:-6] if kind == "counter" and name.endswith("_total") else name
-                owner[family] = (family, kind)
-                for suffix in _SUFFIXES.get(kind, ()):
-                    owner[family + suffix] = (family, kind)
-            continue
-        match = _SAMPLE.fullmatch(line)
-        if match is None:
+def _labels_of(text: str, line: str) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    position = 0
+    for label in _LABEL.finditer(text):
+        if label.start() != position:
             raise _Unusual(line)
-        name, labels_text, value_text = match.groups()
-        family, kind = owner.get(name, (name, "unknown"))
-        families.add(family)
-        if not keep(family):
-            continue
-        labels: dict[str, str] = {}
-        if labels_text:
-            position = 0
-            for label in _LABEL.finditer(labels_text):
-                if label.start() != position:
-                    raise _Unusual(line)
-                labels[label.group(1)] = _unescape(label.group(2))
-                position = label.end()
-            if labels_text[position:].strip():
-                raise _Unusual(line)
+        labels[label.group(1)] = _unescape(label.group(2))
+        position = label.end()
+    if text[position:].strip():
+        raise _Unusual(line)
+    return labels
+
+
+class ExpositionReader:
+    """Reads one server's expositions again and again, remembering what repeats between scrapes.
+
+    A server writes the same names and label sets every time, only the values change; so a name is checked and a
+    label set parsed once, and later scrapes cost a dictionary lookup per line. A line it does not recognise hands
+    the whole text to ``prometheus_client``'s parser, which reads every corner of the format and decides what is
+    malformed (both give the same samples: tested on the same texts).
+    """
+
+    def __init__(self) -> None:
+        self._names: set[str] = set()
+        self._labels: dict[str, dict[str, str]] = {}
+
+    def read(self, text: str, keep: Callable[[str], bool]) -> Snapshot:
+        """The families ``keep`` accepts; ``ValueError`` if the text is malformed."""
+        snapshot = Snapshot()
         try:
-            value = float(value_text)
-        except ValueError:
-            raise _Unusual(line) from None
-        read.append((family, kind, name, labels, value))
-    return read
+            samples = self._read_quickly(text, keep, snapshot.families)
+        except _Unusual:
+            snapshot.families.clear()
+            samples = _read_by_reference(text, keep, snapshot.families)
+        _fill(snapshot, samples)
+        return snapshot
+
+    def _read_quickly(self, text: str, keep: Callable[[str], bool], families: set[str]) -> list[Read]:
+        owner: dict[str, tuple[str, str]] = {}
+        kept: dict[str, bool] = {}
+        names, label_sets = self._names, self._labels
+        read: list[Read] = []
+        for line in text.splitlines():
+            if not line or line.isspace():
+                continue
+            if line[0] == "#":
+                parts = line.split(None, 3)
+                if len(parts) >= 4 and parts[1] == "TYPE":
+                    name, kind = parts[2], parts[3].strip()
+                    family = name[:-6] if kind == "counter" and name.endswith("_total") else name
+                    owner[family] = (family, kind)
+                    for suffix in _SUFFIXES.get(kind, ()):
+                        owner[family + suffix] = (family, kind)
+                continue
+            brace = line.find("{")
+            if brace >= 0:
+                close = line.rfind("}")
+                if close < brace:
+                    raise _Unusual(line)
+                name, labels_text, rest = line[:brace], line[brace + 1 : close], line[close + 1 :].split()
+            else:
+                parts = line.split()
+                name, labels_text, rest = parts[0], "", parts[1:]
+            if not 1 <= len(rest) <= 2 or (len(rest) == 2 and not rest[1].lstrip("-").isdigit()):
+                raise _Unusual(line)  # a value, and perhaps a timestamp in milliseconds (ignored)
+            if name not in names:
+                if not _NAME.fullmatch(name):
+                    raise _Unusual(line)
+                names.add(name)
+            family, kind = owner.get(name, (name, "unknown"))
+            wanted = kept.get(family)
+            if wanted is None:
+                wanted = kept[family] = keep(family)
+                families.add(family)
+            if not wanted:
+                continue
+            labels = label_sets.get(labels_text)
+            if labels is None:
+                labels = label_sets[labels_text] = _labels_of(labels_text, line) if labels_text else {}
+            try:
+                value = float(rest[0])
+            except ValueError:
+                raise _Unusual(line) from None
+            read.append((family, kind, name, labels, value))
+        return read
+
+
+def _read_quickly(text: str, keep: Callable[[str], bool], families: set[str]) -> list[Read]:
+    """One text read quickly by a fresh reader (tests compare it with the reference parser)."""
+    return ExpositionReader()._read_quickly(text, keep, families)
 
 
 def _read_by_reference(text: str, keep: Callable[[str], bool], families: set[str]) -> list[Read]:
@@ -133,31 +181,33 @@ def _read_by_reference(text: str, keep: Callable[[str], bool], families: set[str
 
 
 def parse_exposition(text: str, keep: Callable[[str], bool]) -> Snapshot:
-    """Parse Prometheus text exposition, keeping the families ``keep`` accepts; ``ValueError`` if it is malformed.
+    """Parse Prometheus text exposition, keeping the families ``keep`` accepts; ``ValueError`` if it is malformed."""
+    return ExpositionReader().read(text, keep)
 
-    A quick line reader handles what servers write (names, quoted labels with escapes, values, timestamps); any
-    line it does not recognise hands the whole text to ``prometheus_client``'s parser, which reads every corner of
-    the format and decides what is malformed. Both give the same samples (tested on the same texts).
-    """
-    snapshot = Snapshot()
-    try:
-        samples = _read_quickly(text, keep, snapshot.families)
-    except _Unusual:
-        snapshot.families.clear()
-        samples = _read_by_reference(text, keep, snapshot.families)
+
+def _fill(snapshot: Snapshot, samples: list[Read]) -> None:
+    keys: dict[int, LabelKey] = {}  # by the labels dict's identity: the quick reader shares one per label set
+    bucket_keys: dict[int, LabelKey] = {}
     for family, kind, name, labels, value in samples:
         if kind in ("gauge", "untyped", "unknown"):
             if name == family:
+                key = keys.get(id(labels))
+                if key is None:
+                    key = keys[id(labels)] = _key(labels)
                 target = snapshot.gauges.setdefault(family, {})
-                key = _key(labels)
                 target[key] = target.get(key, 0.0) + value
         elif kind == "counter":
             if name.endswith("_total") or name == family:
+                key = keys.get(id(labels))
+                if key is None:
+                    key = keys[id(labels)] = _key(labels)
                 counters = snapshot.counters.setdefault(family, {})
-                key = _key(labels)
                 counters[key] = counters.get(key, 0.0) + value
         elif kind == "histogram":
-            histogram = snapshot.histograms.setdefault(family, {}).setdefault(_key(labels, drop=("le",)), Histogram())
+            key = bucket_keys.get(id(labels))
+            if key is None:
+                key = bucket_keys[id(labels)] = _key(labels, drop=("le",))
+            histogram = snapshot.histograms.setdefault(family, {}).setdefault(key, Histogram())
             if name.endswith("_bucket"):
                 bound = float(labels["le"])
                 histogram.buckets[bound] = histogram.buckets.get(bound, 0.0) + value
@@ -165,7 +215,6 @@ def parse_exposition(text: str, keep: Callable[[str], bool]) -> Snapshot:
                 histogram.sum += value
             elif name.endswith("_count"):
                 histogram.count += value
-    return snapshot
 
 
 def _name(family: str, key: LabelKey, suffix: str = "") -> str:
