@@ -3,9 +3,11 @@
 
 The simulated server answers at zero latency with 64-token streams and serves vLLM-style ``/metrics``; each variant
 is ``gaugellm run --profile throughput`` for a fixed time, the variants alternating round by round so that a noisy
-machine weighs on all alike; the figure per variant is the median of its rounds' request rates.
+machine weighs on all alike; the figure per variant is the median of its rounds' request rates. The client's CPU per
+request (gaugellm and its workers, from ``wait4``) is printed too: on a machine where the simulated server shares
+the CPUs, it separates the client's own cost from the server's cost of answering the scrapes.
 
-    hatch run python benchmarks/collector_overhead.py [--seconds 8] [--rounds 3] [--concurrency 64]
+    hatch run python benchmarks/collector_overhead.py [--seconds 8] [--rounds 3] [--concurrency 64] [--server-cpus 1]
 """
 
 from __future__ import annotations
@@ -29,12 +31,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--server-cpus", default="", help="pin the server to these CPUs, e.g. '1'")
     options = parser.parse_args()
+    cpus = {int(cpu) for cpu in options.server_cpus.split(",") if cpu} or None
     rates: dict[str, list[float]] = {name: [] for name in VARIANTS}
     scrapes: dict[str, list[int]] = {name: [] for name in VARIANTS}
+    cpu_per_request: dict[str, list[float]] = {name: [] for name in VARIANTS}
     with (
         tempfile.TemporaryDirectory() as folder,
-        mock_server(MockServerConfig(ttft_ms=0, itl_ms=0, output_tokens="64"), in_process=False) as server,
+        mock_server(MockServerConfig(ttft_ms=0, itl_ms=0, output_tokens="64"), in_process=False, cpus=cpus) as server,
     ):
         for round_index in range(options.rounds):
             order = list(VARIANTS.items())
@@ -51,7 +56,10 @@ def main() -> None:
                 if result.returncode != 0:
                     raise SystemExit(f"FAIL: gaugellm exited with {result.returncode}: {result.stderr.strip()}")
                 report = load_json(out)
-                rates[name].append(report["benchmarks"][0]["metrics"]["request_rate"] or 0.0)
+                metrics = report["benchmarks"][0]["metrics"]
+                rates[name].append(metrics["request_rate"] or 0.0)
+                sent = metrics["requests"]["total"] / max(1e-9, 1.0 - 1.0 / options.seconds)  # warm-up ones too
+                cpu_per_request[name].append(result.cpu_s * 1000 / max(1.0, sent))
                 collected = report.get("collectors") or []
                 scrapes[name].append(len(collected[0]["times_s"]) if collected else 0)
                 if collected and collected[0]["failures"]:
@@ -63,7 +71,9 @@ def main() -> None:
         median = statistics.median(rates[name])
         runs = ", ".join(f"{rate:.0f}" for rate in rates[name])
         cost = 1 - median / baseline
+        cpu = statistics.median(cpu_per_request[name])
         line = f"{name:<26} median {median:7.0f} req/s  (rounds: {runs})  samples per run: {scrapes[name]}"
+        line += f"; client CPU {cpu:.3f} ms per request"
         print(line + ("" if name == "none" else f"  cost {cost:+.1%}"))
     worst = max(1 - statistics.median(rates[name]) / baseline for name in VARIANTS if name != "none")
     verdict(worst < TARGET_COST, f"worst cost {worst:+.1%} of the max rate (target < {TARGET_COST:.0%})")
