@@ -10,12 +10,11 @@ one is counted by the runner and the run goes on.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-
-import httpx
 
 from gaugellm.collector.base import Collector, CollectorContext
 from gaugellm.errors import RunConfigError
@@ -51,7 +50,8 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
 
     def __init__(self, args: PrometheusCollectorArgs) -> None:
         super().__init__(args)
-        self._client: httpx.AsyncClient | None = None
+        self._client: Any = None  # an httpx.AsyncClient, made for the first https URL (httpx is imported only then)
+        self._headers: dict[str, str] = {}
         self._urls: list[str] = list(args.urls)
         self._wanted: frozenset[str] = frozenset()
         self._presets: list[str] = []
@@ -81,10 +81,7 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
         headers = {"Accept": "text/plain;version=0.0.4"}
         if self.args.bearer_token is not None:
             headers["Authorization"] = f"Bearer {self.args.bearer_token.get_secret_value()}"
-        self._client = httpx.AsyncClient(timeout=self.args.timeout_s, headers=headers, follow_redirects=True)
-        self._plain = {
-            url: PlainGet(url, headers, MAX_EXPOSITION_BYTES) for url in self._urls if urlsplit(url).scheme == "http"
-        }
+        self._headers = headers
         families: set[str] = set()
         for url in self._urls:
             try:
@@ -99,11 +96,7 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
         self._server = await self._describe_server()
 
     async def _scrape(self, url: str, keep: Any) -> Snapshot:
-        plain = self._plain.get(url)
-        if plain is not None:
-            status, body = await plain.get(self.args.timeout_s)
-        else:
-            status, body = await self._get_with_httpx(url)
+        status, body = await self._get(url, self.args.timeout_s)
         if status != 200:
             raise ScrapeError(f"HTTP {status} from {_where(url)}{urlsplit(url).path}")
         try:
@@ -112,10 +105,19 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
         except (ValueError, KeyError, IndexError) as exc:
             raise ScrapeError(f"malformed exposition: {exc}") from None
 
-    async def _get_with_httpx(self, url: str) -> tuple[int, bytes]:
-        assert self._client is not None, "start() first"
+    async def _get(self, url: str, timeout_s: float) -> tuple[int, bytes]:
+        """``(status, body)`` of a GET: plain http over a kept connection, https through httpx."""
+        if urlsplit(url).scheme == "http":
+            plain = self._plain.get(url)
+            if plain is None:
+                plain = self._plain[url] = PlainGet(url, self._headers, MAX_EXPOSITION_BYTES)
+            return await plain.get(timeout_s)
+        import httpx  # only for https: the import alone costs the runner's process a noticeable moment
+
+        if self._client is None:
+            self._client = httpx.AsyncClient(headers=self._headers, follow_redirects=True)
         try:
-            response = await self._client.get(url)
+            response = await self._client.get(url, timeout=timeout_s)
         except httpx.HTTPError as exc:
             raise ScrapeError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
         if len(response.content) > MAX_EXPOSITION_BYTES:
@@ -154,14 +156,13 @@ class PrometheusCollector(Collector[PrometheusCollectorArgs]):
 
     async def _describe_server(self) -> dict[str, Any]:
         """What the server says about itself (version, models and their context length), best effort."""
-        assert self._client is not None
         described: dict[str, Any] = {}
         base = _base(self._urls[0])
         for path, key in (("/version", "version"), ("/v1/models", "models")):
             try:
-                response = await self._client.get(base + path, timeout=min(self.args.timeout_s, 2.0))
-                document = response.json() if response.status_code == 200 else None
-            except (httpx.HTTPError, ValueError):
+                status, body = await self._get(base + path, min(self.args.timeout_s, 2.0))
+                document = json.loads(body) if status == 200 else None
+            except (ScrapeError, ValueError):
                 continue
             if key == "version" and isinstance(document, dict) and isinstance(document.get("version"), str):
                 described["version"] = document["version"]
