@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -73,3 +74,31 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+@pytest.fixture
+def loopback() -> Iterator[Callable[[type[BaseHTTPRequestHandler]], str]]:
+    """Starts an HTTP server on 127.0.0.1 for a handler class and gives its URL; every one is stopped at the end."""
+    started: list[tuple[ThreadingHTTPServer, threading.Thread]] = []
+
+    def serve(handler: type[BaseHTTPRequestHandler]) -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        started.append((server, thread))
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server, thread in started:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Any]:
+    """The simulated server, answering quickly with 8-token streams."""
+    from gaugellm_openai.mock import MockServerConfig, mock_server
+
+    with mock_server(MockServerConfig(ttft_ms=20, itl_ms=2, output_tokens="8"), in_process=True) as running:
+        yield running

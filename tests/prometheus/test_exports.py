@@ -7,16 +7,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-
-from gaugellm_openai.mock import MockServerConfig, mock_server
 
 GAUGELLM = [sys.executable, "-m", "gaugellm"]
 
@@ -27,7 +24,7 @@ def gaugellm(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def gateway() -> Iterator[dict[str, Any]]:
+def gateway(loopback: Callable[[type[BaseHTTPRequestHandler]], str]) -> dict[str, Any]:
     """A Pushgateway stand-in: records each PUT's path, content type and body; answers ``status``."""
     seen: dict[str, Any] = {"puts": [], "status": 200}
 
@@ -42,22 +39,8 @@ def gateway() -> Iterator[dict[str, Any]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    seen["url"] = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Any]:
-    with mock_server(MockServerConfig(ttft_ms=20, itl_ms=2, output_tokens="8"), in_process=True) as running:
-        yield running
+    seen["url"] = loopback(Handler)
+    return seen
 
 
 def families(text: str) -> dict[str, Any]:

@@ -11,9 +11,8 @@ import os
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from prometheus_client.parser import text_string_to_metric_families
 
 import gaugellm
-from gaugellm_openai.mock import MockServerConfig, mock_server
 
 GAUGELLM = [sys.executable, "-m", "gaugellm"]
 #: Runs gaugellm with every ``opentelemetry`` module unimportable, as when the extra is not installed.
@@ -56,7 +54,7 @@ def gaugellm_cli(
 
 
 @pytest.fixture
-def receiver() -> Iterator[dict[str, Any]]:
+def receiver(loopback: Callable[[type[BaseHTTPRequestHandler]], str]) -> dict[str, Any]:
     """An OTLP/HTTP receiver: records each POST's path, headers and decoded request; answers ``status``."""
     seen: dict[str, Any] = {"posts": [], "status": 200}
 
@@ -76,22 +74,8 @@ def receiver() -> Iterator[dict[str, Any]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    seen["url"] = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Any]:
-    with mock_server(MockServerConfig(ttft_ms=20, itl_ms=2, output_tokens="8"), in_process=True) as running:
-        yield running
+    seen["url"] = loopback(Handler)
+    return seen
 
 
 def prom_points(text: str) -> Points:

@@ -189,20 +189,13 @@ def _fill(snapshot: Snapshot, samples: list[Read]) -> None:
     keys: dict[int, LabelKey] = {}  # by the labels dict's identity: the quick reader shares one per label set
     bucket_keys: dict[int, LabelKey] = {}
     for family, kind, name, labels, value in samples:
-        if kind in ("gauge", "untyped", "unknown"):
-            if name == family:
-                key = keys.get(id(labels))
-                if key is None:
-                    key = keys[id(labels)] = _key(labels)
-                target = snapshot.gauges.setdefault(family, {})
-                target[key] = target.get(key, 0.0) + value
-        elif kind == "counter":
-            if name.endswith("_total") or name == family:
-                key = keys.get(id(labels))
-                if key is None:
-                    key = keys[id(labels)] = _key(labels)
-                counters = snapshot.counters.setdefault(family, {})
-                counters[key] = counters.get(key, 0.0) + value
+        gauge = kind in ("gauge", "untyped", "unknown")
+        if (gauge and name == family) or (kind == "counter" and (name.endswith("_total") or name == family)):
+            key = keys.get(id(labels))
+            if key is None:
+                key = keys[id(labels)] = _key(labels)
+            target = (snapshot.gauges if gauge else snapshot.counters).setdefault(family, {})
+            target[key] = target.get(key, 0.0) + value
         elif kind == "histogram":
             key = bucket_keys.get(id(labels))
             if key is None:

@@ -11,7 +11,6 @@ broken plugin of one kind is never even looked at when another kind is loaded.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -24,6 +23,7 @@ from gaugellm.errors import (
     PluginLoadError,
     UnknownPluginError,
 )
+from gaugellm.import_paths import import_path, resolve_path
 from gaugellm.plugins.kinds import KINDS, PluginKind
 from gaugellm.plugins.kinds import kind as kind_named
 from gaugellm.plugins.metadata import (
@@ -95,20 +95,6 @@ def _installed_entries(plugin_kind: PluginKind) -> dict[str, PluginEntry]:
                 _entry_points = metadata.entry_points()  # one scan of every distribution serves every kind
             entries = _installed[plugin_kind.name] = scan_installed(plugin_kind, _entry_points)
         return entries
-
-
-def import_path(cls: type[Any]) -> str:
-    """``module:QualName``, the form :func:`resolve_path` imports."""
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def resolve_path(path: str) -> Any:
-    """Import ``module:QualName`` and return the object: how a worker gets a class without scanning metadata."""
-    module_name, _, qualname = path.partition(":")
-    value: Any = importlib.import_module(module_name)
-    for part in qualname.split("."):
-        value = getattr(value, part)
-    return value
 
 
 def register_plugin(

@@ -165,9 +165,15 @@ async def _execute(
     report = _report(config, plan, measured)
     paths, write_problem = write_reports(report, config.output)
     if config.push_gateway is not None:
-        write_problem = _push(report, config.push_gateway, write_problem)
+        from gaugellm.reports.push import push_to_gateway
+
+        gateway = config.push_gateway
+        write_problem = _export(report, write_problem, lambda r: push_to_gateway(r, gateway))
     if config.otlp_endpoint is not None:
-        write_problem = _export_otlp(report, config.otlp_endpoint, write_problem)
+        from gaugellm.reports.otlp import export_to_otlp
+
+        endpoint = config.otlp_endpoint
+        write_problem = _export(report, write_problem, lambda r: export_to_otlp(r, endpoint))
     await interrupts.settle()  # a signal that came while writing is noted now
     failure = _failure(measured, interrupts, paths, report.complete, write_problem)
     result = RunResult(report=report, outcome=measured.outcome, paths=paths, error=failure)
@@ -176,25 +182,13 @@ async def _execute(
     return result
 
 
-def _push(report: RunReport, url: str, problem: str | None) -> str | None:
-    """Push the figures to a Pushgateway; a failure joins the report-writing problems (the files are written)."""
+def _export(report: RunReport, problem: str | None, export: Callable[[RunReport], object]) -> str | None:
+    """Send the figures somewhere (a Pushgateway, an OTLP receiver); a failure joins the report-writing problems,
+    after the files were written."""
     from gaugellm.reports.errors import ReportError
-    from gaugellm.reports.push import push_to_gateway
 
     try:
-        push_to_gateway(report, url)
-    except ReportError as exc:
-        return f"{problem}; {exc}" if problem else str(exc)
-    return problem
-
-
-def _export_otlp(report: RunReport, url: str, problem: str | None) -> str | None:
-    """Export the figures to an OTLP receiver; a failure joins the report-writing problems (the files are written)."""
-    from gaugellm.reports.errors import ReportError
-    from gaugellm.reports.otlp import export_to_otlp
-
-    try:
-        export_to_otlp(report, url)
+        export(report)
     except ReportError as exc:
         return f"{problem}; {exc}" if problem else str(exc)
     return problem

@@ -7,12 +7,12 @@ installed plugin, one registered in process, or a class that was never packaged 
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
 from gaugellm.backend.args import BackendArgs
 from gaugellm.backend.base import Backend
+from gaugellm.import_paths import resolve_path
 
 __all__ = ["BackendSpec", "create_backend"]
 
@@ -26,17 +26,9 @@ class BackendSpec:
     backend_class: str
 
 
-def _import(path: str) -> Any:
-    module_name, _, qualname = path.partition(":")
-    value: Any = importlib.import_module(module_name)
-    for part in qualname.split("."):
-        value = getattr(value, part)
-    return value
-
-
 def create_backend(spec: BackendSpec) -> Backend[Any]:
     """Build the backend in a worker, importing its class by path."""
-    backend_cls = _import(spec.backend_class)
+    backend_cls = resolve_path(spec.backend_class)
     if not (isinstance(backend_cls, type) and issubclass(backend_cls, Backend)):
         raise TypeError(f"{spec.backend_class} is not a gaugellm Backend")
     return backend_cls(spec.args)
