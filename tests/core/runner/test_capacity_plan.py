@@ -101,3 +101,51 @@ def test_probes_are_capped() -> None:
     assert len(specs) == MAX_PROBES
     assert search.stopped == f"reached {MAX_PROBES} probes"
     assert search.status == "bracketed"
+
+
+def stalled(spec: StageSpec, *, seconds: float = 10.0, stall_s: float = 0.4) -> StageOutcome:
+    """A probe the server kept up with, but whose last second the client spent stalled: late requests wait ``stall_s``.
+
+    Every request still meets the SLO's 100 ms TTFT limit on its own clock, but latency from schedule rises at the end:
+    the trend alone calls the load unsustainable.
+    """
+    assert spec.rate is not None
+    sink = BenchmarkAccumulator(slo=SLO, attainment_target=0.99, target_rate=spec.rate)
+    count = int(spec.rate * seconds)
+    for index in range(count):
+        scheduled = index / spec.rate
+        dispatched = scheduled + (stall_s if scheduled > seconds - 1 else 0.0)
+        item = GenerationResponse(str(index), scheduled_ns=round(scheduled * 1e9))
+        item.dispatched_ns = round(dispatched * 1e9)
+        item.record_chunk("t", at_ns=round((dispatched + 0.02) * 1e9))
+        item.set_usage(8, 1, "server")
+        item.finish("stop", at_ns=round((dispatched + 0.03) * 1e9))
+        sink.add(item)
+    result = StageOutcome(spec=spec, sink=sink, started_at=0.0, start_ns=0, end_ns=round(seconds * 1e9))
+    result.measured_start_ns, result.measured_end_ns, result.measured_ok = 0, round(seconds * 1e9), count
+    return result
+
+
+def test_a_failure_on_the_trend_alone_is_confirmed_and_the_later_verdict_counts() -> None:
+    """A client stall during the first rate probe must not halve the search: the probe is repeated at the same rate."""
+    search = CapacitySearch(rule=ProbeRule(target=0.99), probe_seconds=10.0)
+    history: list[StageOutcome] = []
+    while (spec := search.next_stage(history)) is not None:
+        first_rate_probe = spec.kind == "constant" and len(history) == 1
+        history.append(stalled(spec) if first_rate_probe else outcome(spec, served_rate=40.0))
+    first, again = search.probes[1], search.probes[2]
+    assert (first.verdict.passed, first.verdict.decided_by) == (False, "trend")
+    assert first.verdict.attainment == 1.0
+    assert again.value == first.value
+    assert again.stage == f"confirm@{first.value:.4g}"
+    assert again.verdict.passed
+    assert search.status == "found"
+    assert search.passing == pytest.approx(40.0, rel=0.03)
+
+
+def test_a_failure_the_requests_show_too_is_not_repeated() -> None:
+    """Above the served rate the attainment falls as well: one failing probe is enough, no confirmation."""
+    search = CapacitySearch(rule=ProbeRule(target=0.99), probe_seconds=10.0)
+    run_search(search, served_rate=40.0)
+    names = [probe.stage for probe in search.probes]
+    assert not any(name.startswith("confirm@") for name in names), names

@@ -5,7 +5,10 @@ A search is a profile whose next stage depends on the verdicts of the stages bef
 1. **Bracket.** A short throughput stage (as fast as the server answers, bounded concurrency) measures the most the
    deployment completes per second: no higher rate is sustainable. The first rate probe is just below it; a pass
    there probes just above it (and then a quarter higher while probes pass), a fail halves until a probe passes.
-2. **Narrow** the bracket between the highest passing and the lowest failing rate until they are within
+2. **Confirm** a rate probe that failed on the trend alone while its requests met the target: a stall of the
+   client's own machine looks like a queue for a moment, so such a probe is run once more at the same rate and the
+   later verdict counts. A queue that really builds up fails both.
+3. **Narrow** the bracket between the highest passing and the lowest failing rate until they are within
    ``precision`` of each other (relative to the failing one): at the rate the lowest failing probe's queue growth
    points to (see :meth:`CapacitySearch._between`), else at the middle.
 
@@ -172,17 +175,33 @@ class CapacitySearch:
 
     # -- the answer ----------------------------------------------------------------------------------------------
 
+    def _verdicts(self) -> dict[float, ProbeVerdict]:
+        """Each probed load's verdict: the latest probe's at that load (a confirmation overrides what it confirms)."""
+        return {probe.value: probe.verdict for probe in self.probes if not probe.measured}
+
     @property
     def passing(self) -> float | None:
-        values = [
-            probe.value for probe in self.probes if probe.verdict.passed and probe.verdict.decided_by != "measurement"
-        ]
+        values = [value for value, verdict in self._verdicts().items() if verdict.passed]
         return max(values) if values else None
 
     @property
     def failing(self) -> float | None:
-        values = [probe.value for probe in self.probes if not probe.verdict.passed]
+        values = [value for value, verdict in self._verdicts().items() if not verdict.passed]
         return min(values) if values else None
+
+    def _unconfirmed(self, value: float) -> bool:
+        """A rate failed once, on the trend alone, with its requests meeting the target: worth a second probe."""
+        at_value = [probe for probe in self.probes if probe.value == value and not probe.measured]
+        if len(at_value) != 1:
+            return False
+        verdict = at_value[0].verdict
+        attainment = verdict.attainment
+        return (
+            not verdict.passed
+            and verdict.decided_by == "trend"
+            and attainment is not None
+            and attainment >= self.rule.target
+        )
 
     @property
     def status(self) -> CapacityStatus:
@@ -256,6 +275,8 @@ class CapacitySearch:
             assert low is not None
             above = self.throughput * ABOVE_THROUGHPUT
             return above if low < above else GROWTH_STEP * low
+        if self._unconfirmed(high):
+            return high
         if low is None:
             return high / 2
         if self._narrow(low, high):
@@ -308,6 +329,12 @@ class CapacitySearch:
                 max_seconds=min(self.probe_seconds, max(MIN_MEASURE_SECONDS, self.probe_seconds / self.rule.looks)),
                 probe=ProbeRule(self.rule.target, self.rule.looks, self.rule.confidence, measure_only=True),
             )
+        again = any(probe.value == value and not probe.measured for probe in self.probes)
         return StageSpec(
-            name=f"probe@{value:.4g}", kind="constant", rate=value, seed=self.seed, max_seconds=seconds, probe=self.rule
+            name=f"{'confirm' if again else 'probe'}@{value:.4g}",
+            kind="constant",
+            rate=value,
+            seed=self.seed,
+            max_seconds=seconds,
+            probe=self.rule,
         )
