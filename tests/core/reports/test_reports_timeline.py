@@ -106,10 +106,18 @@ def test_console_prints_one_line_per_stage(sample_report: RunReport) -> None:
     assert "worst inter-token gap 40.0 ms" in line
 
 
-def test_stage_peaks_look_only_at_the_stage_windows() -> None:
+def test_stage_peaks_look_only_at_the_windows_wholly_inside_the_stage() -> None:
+    """The window 2.0..2.5 s holds the end of the first stage and the start of the second: neither's worst counts it."""
     first, second = timeline().stages
     peaks = stage_peaks(timeline(), first)
-    assert peaks.windows == 4
+    assert peaks.windows == 3  # 0.0..0.5 starts before the stage did
     assert peaks.worst_ttft_p99_ms == 12.0
     assert peaks.most_errors == 0
-    assert stage_peaks(timeline(), second).most_errors == 2
+    later = stage_peaks(timeline(), second)
+    assert (later.windows, later.most_errors, later.worst_ttft_p99_ms) == (3, 0, 260.0)
+
+
+def test_a_stage_shorter_than_a_window_uses_the_windows_it_overlaps() -> None:
+    short = StageSpan(name="short", start_s=2.05, end_s=2.3, window_start_s=2.05, window_end_s=2.3)
+    peaks = stage_peaks(timeline(), short)
+    assert (peaks.windows, peaks.most_errors) == (1, 2)

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from gaugellm.reports.models import RunReport, StageSpan, TimelineReport
 
-__all__ = ["TIMELINE_CSV_LEAD", "StagePeaks", "render_timeline_csv", "stage_at", "stage_peaks", "stage_windows"]
+__all__ = [
+    "TIMELINE_CSV_LEAD",
+    "StagePeaks",
+    "inner_windows",
+    "render_timeline_csv",
+    "stage_at",
+    "stage_peaks",
+    "stage_windows",
+]
 
 #: The first columns of a timeline CSV; the timeline's series follow, in the report's order.
 TIMELINE_CSV_LEAD: tuple[str, ...] = ("time_s", "unix_time", "stage")
@@ -55,8 +63,21 @@ def _worst(timeline: TimelineReport, series: str, windows: list[int]) -> tuple[f
     return best
 
 
-def stage_peaks(timeline: TimelineReport, span: StageSpan) -> StagePeaks:
+def inner_windows(timeline: TimelineReport, span: StageSpan) -> list[int]:
+    """The windows wholly inside the stage, or, for a stage shorter than that, every window that overlaps it.
+
+    The windows lie on one grid for the whole run, so the two at a stage's edges also hold the stage before or after
+    it: the previous stage's slowest requests would otherwise show as this stage's worst window.
+    """
+    width = timeline.window_s
     windows = stage_windows(timeline, span)
+    inner = [i for i in windows if timeline.times_s[i] - width >= span.start_s and timeline.times_s[i] <= span.end_s]
+    return inner or windows
+
+
+def stage_peaks(timeline: TimelineReport, span: StageSpan) -> StagePeaks:
+    """The stage's worst windows (see :func:`inner_windows` for which windows count)."""
+    windows = inner_windows(timeline, span)
     ttft, at = _worst(timeline, "ttft_p99_ms", windows)
     return StagePeaks(
         name=span.name,
