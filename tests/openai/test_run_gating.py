@@ -1,4 +1,4 @@
-"""``gaugellm run --target``, checks that gate, labels, environment variables: the real CLI against the simulated server."""
+"""`gaugellm run --target`, checks that gate, labels, environment variables: the real CLI, the simulated server."""
 
 from __future__ import annotations
 
