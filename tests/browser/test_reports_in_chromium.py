@@ -80,4 +80,6 @@ def test_the_demo_sweep_renders_its_curves(reports: dict[str, Path], open_page: 
     assert len(charts) >= 6
     assert all(box["w"] > 100 and box["h"] > 80 for box in charts), charts
     # the sweep's points carry their stage's name (the latency/throughput curve)
-    assert seen.page.locator("svg text", has_text="throughput").count() >= 1
+    point_labels = seen.page.eval_on_selector_all("svg text", "els => els.map(e => e.textContent.trim())")
+    assert "synchronous" in point_labels, point_labels
+    assert any(label.startswith("constant@") for label in point_labels), point_labels

@@ -48,6 +48,7 @@ td.text { text-align: left; white-space: normal; max-width: 640px; word-break: b
 .axis-label { font-size: 11px; fill: #4b5563; } .tick { font-size: 10px; fill: #4b5563; }
 .legend { font-size: 11px; fill: #111827; } .grid { stroke: #f3f4f6; } .axis { stroke: #9ca3af; }
 .marker { stroke: #111827; stroke-dasharray: 3 3; } .marker-label { font-size: 10px; fill: #111827; }
+.point-label { font-size: 9px; fill: #374151; }
 pre { background: #f9fafb; border: 1px solid #e5e7eb; padding: 8px; overflow: auto; font-size: 12px; }
 """
 
