@@ -89,7 +89,8 @@ def test_a_hub_dataset_on_an_offline_machine_is_one_clear_error_not_a_hang(tmp_p
     env["HF_HOME"] = str(tmp_path / "hf-home")  # an empty cache: nothing to fall back on
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "gaugellm", "run", "--target", "http://127.0.0.1:9", "-q", "-n", "1", "--data", "hf:org/none"],
+        [sys.executable, "-m", "gaugellm", "run", "--target", "http://127.0.0.1:9", "-q", "-n", "1",
+         "--data", "hf:org/none"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env, check=False,
     )  # fmt: skip
     assert time.monotonic() - started < 30

@@ -90,6 +90,24 @@ def default_backend() -> str:
     raise RunConfigError(f"which backend? give --backend NAME (installed: {', '.join(sorted(usable))})")
 
 
+def _ask_for_required_args(name: str) -> None:
+    """The default backend with nothing given: name what it needs (``--target URL``) rather than a field error."""
+    from gaugellm.errors import RunConfigError
+    from gaugellm.plugins.registry import load_args_class
+
+    required = [
+        field for field, info in load_args_class(name, kind="backend").model_fields.items() if info.is_required()
+    ]
+    if not required:
+        return
+    metavars = {"target": "--target URL", "model": "--model NAME"}
+    options = " and ".join(metavars.get(field, field) for field in required)
+    raise RunConfigError(
+        f"what should {name} measure? give {options} (or the backend's args with --backend-kwargs; "
+        f"see `gaugellm backends show {name}`)"
+    )
+
+
 def parse_labels(texts: tuple[str, ...]) -> dict[str, str]:
     """``("build=12", "gpu=h100")`` -> ``{"build": "12", "gpu": "h100"}``; the keys are checked by the config."""
     from gaugellm.errors import RunConfigError
@@ -118,7 +136,8 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     merged: dict[str, Any] = load_config_file(config_file) if config_file is not None else {}
     name = options.pop("backend")
     file_backend = merged.get("backend")
-    if name is None and not (isinstance(file_backend, dict) and "type" in file_backend):
+    defaulted = name is None and not (isinstance(file_backend, dict) and "type" in file_backend)
+    if defaulted:
         name = default_backend()
     backend = _plugin_args(
         file_backend,
@@ -129,6 +148,8 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
         value = options.pop(field, None)
         if value is not None:
             backend[field] = value
+    if defaulted and set(backend) == {"type"}:
+        _ask_for_required_args(backend["type"])
     merged["backend"] = backend
     labels = options.pop("labels", ())
     if labels:
