@@ -62,3 +62,8 @@ def synthetic_run(*benchmarks: BenchmarkReport, **fields: Any) -> RunReport:
 @pytest.fixture
 def make_benchmark() -> Any:
     return synthetic_benchmark
+
+
+@pytest.fixture
+def make_run() -> Any:
+    return synthetic_run
