@@ -35,14 +35,19 @@ def test_compare_is_a_builtin_command() -> None:
     assert BUILTIN_COMMANDS["compare"][0] == "gaugellm.cli.compare:compare"
 
 
-def test_console_json_and_html(reports: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_console_json_and_html(
+    reports: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base, slow, same = reports
     json_path, html_path = tmp_path / "out" / "compare.json", tmp_path / "compare.html"
-    code, out, err = run(["compare", str(base), str(slow), str(same), "-o", str(json_path), "-o", str(html_path)], capsys)
+    code, out, err = run(
+        ["compare", str(base), str(slow), str(same), "-o", str(json_path), "-o", str(html_path)], capsys
+    )
     assert code == 0, err
     assert "build=1234 vs build=1233 (baseline)" in out
     assert "build=1235 vs build=1233 (baseline)" in out
-    assert "worse" in out and "TTFT p50" in out
+    assert "worse" in out
+    assert "TTFT p50" in out
     document = json.loads(json_path.read_text())
     report = CompareReport.model_validate(document)  # the file is the model, field for field
     assert CompareReport.model_validate_json(json_path.read_text()) == report
@@ -60,10 +65,13 @@ def test_fail_on_regression_exits_3_naming_the_metrics(
 ) -> None:
     base, slow, same = reports
     out_file = tmp_path / "gate.json"
-    code, _, err = run(["compare", str(base), str(slow), "-q", "--fail-on-regression", "5", "-o", str(out_file)], capsys)
+    code, _, err = run(
+        ["compare", str(base), str(slow), "-q", "--fail-on-regression", "5", "-o", str(out_file)], capsys
+    )
     assert code == 3
     assert err.startswith("error: ")
-    assert "worse by more than 5%" in err and "ttft.p50" in err
+    assert "worse by more than 5%" in err
+    assert "ttft.p50" in err
     assert len(err.strip().splitlines()) == 1
     assert out_file.exists()  # written before the gate
     code, _, err = run(["compare", str(base), str(slow), "-q", "--fail-on-regression", "50%"], capsys)
@@ -72,10 +80,12 @@ def test_fail_on_regression_exits_3_naming_the_metrics(
     assert code == 0, err
 
 
-def test_metric_restricts_the_rows(reports: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_metric_restricts_the_rows(
+    reports: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base, slow, _ = reports
     out_file = tmp_path / "one.json"
-    code, out, err = run(["compare", str(base), str(slow), "--metric", "ttft.p99", "-o", str(out_file)], capsys)
+    code, _out, err = run(["compare", str(base), str(slow), "--metric", "ttft.p99", "-o", str(out_file)], capsys)
     assert code == 0, err
     report = CompareReport.model_validate_json(out_file.read_text())
     assert [row.metric for *_, row in report.rows()] == ["ttft.p99"]
@@ -125,5 +135,6 @@ def test_bad_input_is_one_line_and_status_2(
         args += ["-o", str(tmp_path / "compare.csv")]
     code, _, err = run(args, capsys)
     assert code == 2
-    assert err.startswith("error: ") and expected in err
+    assert err.startswith("error: ")
+    assert expected in err
     assert len(err.strip().splitlines()) == 1

@@ -32,7 +32,8 @@ def test_a_ten_percent_slower_first_token_is_worse_and_the_rest_unchanged(
     ttft = _row(report, "ttft.p50")
     assert ttft.method == "bootstrap-records"
     assert ttft.verdict == "worse"
-    assert ttft.relative_low is not None and ttft.relative_high is not None
+    assert ttft.relative_low is not None
+    assert ttft.relative_high is not None
     assert ttft.relative_low <= 0.1 <= ttft.relative_high  # the interval holds the injected shift
     assert ttft.samples == (2000, 2000)
     for metric in ("itl.p50", "tpot.p50", "request_rate", "error_rate"):
@@ -60,7 +61,8 @@ def test_same_configuration_rarely_differs(make_benchmark: MakeBenchmark, make_r
         b = make_run(make_benchmark(seed=200 + pair, requests=400))
         row = _row(_compare(a, b, resamples=1000), "ttft.p50")
         flagged += row.verdict != "no detectable change"
-        assert row.relative_low is not None and row.relative_high is not None
+        assert row.relative_low is not None
+        assert row.relative_high is not None
         covered += row.relative_low <= 0.0 <= row.relative_high
     assert flagged <= 4
     assert covered >= 34  # about 95 % coverage of the true change, 0
@@ -71,7 +73,8 @@ def test_a_small_real_shift_is_below_the_minimum_effect(make_benchmark: MakeBenc
     nudged = make_run(make_benchmark(seed=2, requests=20000, ttft_scale=1.012))
     row = _row(_compare(base, nudged, metrics=METRICS[:1]), "ttft.p50")
     assert row.verdict == "no detectable change"  # real, but below the default 2 %
-    assert row.relative_low is not None and row.relative_low > 0  # ... and detectable
+    assert row.relative_low is not None
+    assert row.relative_low > 0
     finer = _row(_compare(base, nudged, metrics=METRICS[:1], min_effect=0.005), "ttft.p50")
     assert finer.verdict == "worse"
 
@@ -82,8 +85,10 @@ def test_without_records_the_histograms_give_the_interval(make_benchmark: MakeBe
     row = _row(_compare(base, slow), "ttft.p50")
     assert row.method == "bootstrap-histogram"
     assert row.verdict == "worse"
-    assert row.note is not None and "histogram" in row.note
-    assert row.relative_low is not None and row.relative_high is not None
+    assert row.note is not None
+    assert "histogram" in row.note
+    assert row.relative_low is not None
+    assert row.relative_high is not None
     assert row.relative_low <= 0.2 <= row.relative_high
     same = make_run(make_benchmark(seed=3, requests=3000, records=False))
     assert _row(_compare(base, same), "ttft.p50").verdict == "no detectable change"
@@ -106,7 +111,8 @@ def test_no_records_and_no_bins_means_no_interval(make_benchmark: MakeBenchmark,
     row = _row(_compare(base, slow), "ttft.p50")
     assert row.method == "none"
     assert row.verdict == "no detectable change"
-    assert row.relative_change is not None and row.relative_change > 0.5
+    assert row.relative_change is not None
+    assert row.relative_change > 0.5
 
 
 def test_error_rate_compares_proportions(make_benchmark: MakeBenchmark, make_run: MakeRun) -> None:
@@ -115,8 +121,10 @@ def test_error_rate_compares_proportions(make_benchmark: MakeBenchmark, make_run
     row = _row(_compare(base, failing), "error_rate")
     assert row.method == "newcombe"
     assert row.verdict == "worse"
-    assert row.change is not None and 0.07 < row.change < 0.13
-    assert row.change_low is not None and row.change_low > 0
+    assert row.change is not None
+    assert 0.07 < row.change < 0.13
+    assert row.change_low is not None
+    assert row.change_low > 0
 
 
 def test_benchmarks_match_by_load_and_the_rest_are_listed(make_benchmark: MakeBenchmark, make_run: MakeRun) -> None:
@@ -158,7 +166,7 @@ def test_sweeps_pair_their_rates_by_position(make_benchmark: MakeBenchmark, make
 def test_nothing_in_common_is_an_error(make_benchmark: MakeBenchmark, make_run: MakeRun) -> None:
     base = make_run(make_benchmark("constant@10", {"kind": "constant", "rate": 10.0}))
     other = make_run(make_benchmark("constant@11", {"kind": "constant", "rate": 11.0}))
-    with pytest.raises(CompareError, match="no benchmark of run1.json matches one of run0.json"):
+    with pytest.raises(CompareError, match=r"no benchmark of run1\.json matches one of run0\.json"):
         _compare(base, other)
     with pytest.raises(CompareError, match="at least two reports"):
         _compare(base)

@@ -12,24 +12,17 @@ import click
 __all__ = ["compare"]
 
 
-def _share(text: str) -> float:
-    """``2``, ``2%`` and ``0.5%`` are percentages: the number is always read as percent."""
-    value = float(text.strip().removesuffix("%"))
-    if not 0 <= value < 1000:
-        raise ValueError(text)
-    return value / 100.0
-
-
-class Percent(click.ParamType):
-    name = "PCT"
-
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        if isinstance(value, float):
-            return value
-        try:
-            return _share(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a percentage (e.g. 2 or 2%)", param, ctx)
+def _percent(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``2``, ``2%`` and ``0.5%`` are percentages: the number is always read as percent, returned as a share."""
+    if value is None:
+        return None
+    try:
+        number = float(value.strip().removesuffix("%"))
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < 1000:
+        raise click.BadParameter(f"{value!r} is not a percentage (e.g. 2 or 2%)", ctx, param)
+    return number / 100.0
 
 
 @click.command()
@@ -44,21 +37,21 @@ class Percent(click.ParamType):
 )
 @click.option(
     "--min-effect",
-    type=Percent(),
+    callback=_percent,
     default="2",
     show_default=True,
     help="Smallest relative change, in percent, reported as better or worse (smaller ones are no detectable change).",
 )
 @click.option(
     "--min-error-change",
-    type=Percent(),
+    callback=_percent,
     default="0.5",
     show_default=True,
     help="Smallest change of the error rate, in percentage points, reported as better or worse.",
 )
 @click.option(
     "--fail-on-regression",
-    type=Percent(),
+    callback=_percent,
     default=None,
     metavar="PCT",
     help="Exit with status 3 when a metric is worse by more than PCT percent (the error rate: PCT points).",

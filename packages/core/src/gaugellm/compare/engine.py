@@ -81,7 +81,7 @@ def _row(spec: MetricSpec, measured: Measured, settings: Settings) -> MetricComp
         change_high=measured.change_high,
         relative_low=measured.relative_low,
         relative_high=measured.relative_high,
-        method=measured.method,  # type: ignore[arg-type]  # one of Method, set by measures
+        method=measured.method,
         samples=measured.samples,
         verdict=verdict(spec, measured, settings),
         note=measured.note,

@@ -82,7 +82,9 @@ def forest_plot(title: str, rows: Sequence[ForestRow], min_effect: float) -> str
             "no interval" if row.low is None or row.high is None else f"[{row.low * 100:+.1f}%, {row.high * 100:+.1f}%]"
         )
         tip = f"{row.label}: {row.change * 100:+.1f}% {interval}, {row.verdict}"
-        parts.append(f'<text x="{_LABEL_W - 8}" y="{y + 4:.1f}" text-anchor="end" class="legend">{escape(row.label)}</text>')
+        parts.append(
+            f'<text x="{_LABEL_W - 8}" y="{y + 4:.1f}" text-anchor="end" class="legend">{escape(row.label)}</text>'
+        )
         if row.low is not None and row.high is not None:
             parts.append(
                 f'<line x1="{sx(row.low):.1f}" y1="{y:.1f}" x2="{sx(row.high):.1f}" y2="{y:.1f}" stroke="{color}" '

@@ -21,8 +21,10 @@ def regressions(report: CompareReport, threshold: float) -> list[str]:
     for run, pair, row in report.rows():
         size = _size(row)
         if row.verdict == "worse" and size is not None and size > threshold:
-            shown = f"{row.change * 100:+.2f} points" if row.unit == "share" and row.change is not None else (
-                f"{(row.relative_change or 0) * 100:+.1f}%"
+            shown = (
+                f"{row.change * 100:+.2f} points"
+                if row.unit == "share" and row.change is not None
+                else (f"{(row.relative_change or 0) * 100:+.1f}%")
             )
             found.append(f"{run.run.name}: {pair.candidate} {row.metric} {shown}")
     return found

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from gaugellm.compare.catalogue import MetricSpec, record_samples
+from gaugellm.compare.models import Method
 from gaugellm.compare.stats import (
     Binned,
     histogram_draws,
@@ -42,7 +43,7 @@ class Measured:
     change_high: float | None = None
     relative_low: float | None = None
     relative_high: float | None = None
-    method: str = "none"
+    method: Method = "none"
     samples: tuple[int, int] = (0, 0)
     note: str | None = None
 
@@ -76,7 +77,8 @@ def _percentile(
     resamples: int,
     rng: random.Random,
 ) -> Measured:
-    assert spec.distribution is not None and spec.percent is not None
+    assert spec.distribution is not None
+    assert spec.percent is not None
     field = f"p{spec.percent:g}"
     base_dist, new_dist = _distribution(base, spec.distribution), _distribution(new, spec.distribution)
     if base_dist is None or new_dist is None:
@@ -130,7 +132,7 @@ def _bootstrapped(
     new_draws: list[float],
     confidence: float,
     *,
-    method: str,
+    method: Method,
     samples: tuple[int, int],
     note: str | None,
 ) -> Measured:
@@ -183,7 +185,9 @@ def _error_rate(base: BenchmarkReport, new: BenchmarkReport, confidence: float) 
     if not base_judged or not new_judged:
         return Measured(base.metrics.error_rate, new.metrics.error_rate, samples=(base_judged, new_judged))
     base_share, new_share = base_counts.errored / base_judged, new_counts.errored / new_judged
-    low, high = newcombe_difference(base_counts.errored, base_judged, new_counts.errored, new_judged, z_value(confidence))
+    low, high = newcombe_difference(
+        base_counts.errored, base_judged, new_counts.errored, new_judged, z_value(confidence)
+    )
     relative_low = relative_high = None
     if base_share > 0:
         relative_low, relative_high = low / base_share, high / base_share

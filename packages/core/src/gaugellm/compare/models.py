@@ -19,6 +19,7 @@ __all__ = [
     "CapacityComparison",
     "CompareReport",
     "CompareSettings",
+    "Method",
     "MetricComparison",
     "RunComparison",
     "RunRef",
@@ -39,7 +40,9 @@ class _Model(BaseModel):
 class RunRef(_Model):
     """One compared run: the name it is shown under and where it came from."""
 
-    name: str = Field(description="Its labels (key=value, comma-separated) when they tell the runs apart, else the file.")
+    name: str = Field(
+        description="Its labels (key=value, comma-separated) when they tell the runs apart, else the file."
+    )
     path: str = Field(description="The report file as given.")
     labels: dict[str, str] = Field(default_factory=dict)
     created_at: str
