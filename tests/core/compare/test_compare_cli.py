@@ -138,3 +138,25 @@ def test_bad_input_is_one_line_and_status_2(
     assert err.startswith("error: ")
     assert expected in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_the_page_escapes_what_runs_are_called(
+    make_benchmark: MakeBenchmark, make_run: MakeRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = {"build": "<script>alert(1)</script>"}
+    base = write_report(make_run(make_benchmark(seed=1), labels=hostile), tmp_path / "a.json")
+    new = write_report(make_run(make_benchmark(seed=2), labels={"build": "2"}, complete=False), tmp_path / "b.json")
+    page_path = tmp_path / "compare.html"
+    code, out, err = run(["compare", str(base), str(new), "-o", str(page_path)], capsys)
+    assert code == 0, err
+    page = page_path.read_text()
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;" in page
+    assert "build=2 was interrupted" in page
+    assert "build=2 was interrupted" in out
+
+
+def test_the_json_document_has_a_schema() -> None:
+    schema = CompareReport.model_json_schema()
+    assert set(schema["required"]) >= {"baseline", "settings", "runs"}
+    assert "MetricComparison" in schema["$defs"]

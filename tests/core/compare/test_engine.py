@@ -188,3 +188,22 @@ def test_the_same_seed_gives_the_same_intervals(make_benchmark: MakeBenchmark, m
     assert [r.model_dump() for *_, r in first.rows()] == [r.model_dump() for *_, r in again.rows()]
     other = _compare(a, b, seed=5)
     assert [r.model_dump() for *_, r in other.rows()] != [r.model_dump() for *_, r in first.rows()]
+
+
+def test_capacity_answers_are_compared(make_benchmark: MakeBenchmark, make_run: MakeRun) -> None:
+    from gaugellm.reports.models import CapacityReport
+
+    def capacity(value: float) -> CapacityReport:
+        return CapacityReport(
+            by="rate", slo=["ttft<=500ms"], target=0.99, confidence=0.95, status="found", capacity=value,
+            upper=value * 1.1, precision=0.1, spent_s=60.0,
+        )  # fmt: skip
+
+    probe = {"kind": "constant", "rate": 8.0, "probe": "attainment>=0.99"}
+    base = make_run(make_benchmark("constant@8", probe, seed=1), capacity=capacity(8.0))
+    new = make_run(make_benchmark("constant@8", probe, seed=2), capacity=capacity(6.0))
+    run = _compare(base, new).runs[0]
+    assert [p.baseline for p in run.benchmarks] == ["constant@8"]
+    assert run.capacity is not None
+    assert (run.capacity.baseline, run.capacity.candidate) == (8.0, 6.0)
+    assert run.capacity.relative_change == pytest.approx(-0.25)

@@ -58,6 +58,9 @@ def _run_table(report: CompareReport, run: RunComparison, console: Console) -> N
                 end_section=index == len(pair.metrics) - 1,
             )
     console.print(table)
+    for ref in (report.baseline, run.run):
+        if not ref.complete:
+            console.print(f"{ref.name} was interrupted: its figures cover what it measured", style="yellow")
     if run.unmatched_baseline:
         console.print(f"only in the baseline: {', '.join(run.unmatched_baseline)}", highlight=False)
     if run.unmatched_candidate:

@@ -53,7 +53,7 @@ def _forest(report: CompareReport, run: RunComparison) -> str:
     rows = []
     for pair in run.benchmarks:
         for row in pair.metrics:
-            if row.relative_change is None:
+            if row.relative_change is None or row.unit == "share":  # the error rate moves in points: table only
                 continue
             rows.append(
                 ForestRow(
@@ -68,7 +68,7 @@ def _forest(report: CompareReport, run: RunComparison) -> str:
 
 
 def _extras(run: RunComparison) -> str:
-    lines = []
+    lines = [] if run.run.complete else [f"{run.run.name} was interrupted: its figures cover what it measured."]
     if run.unmatched_baseline:
         lines.append(f"Only in the baseline: {', '.join(run.unmatched_baseline)}.")
     if run.unmatched_candidate:
