@@ -22,6 +22,7 @@ _ROW_H = 20
 _BOTTOM = 40
 _COLORS = {"better": "#15803d", "worse": "#b91c1c"}
 _NEUTRAL = "#4b5563"
+_AXIS_LIMIT = 1.0  # the axis spans at most -100 % .. +100 %
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ForestRow:
 
 def forest_plot(title: str, rows: Sequence[ForestRow], min_effect: float) -> str:
     """The plot of ``rows`` (changes as shares, 0.1 = +10 %); the x axis is in percent."""
-    drawn = [row for row in rows]
+    drawn = list(rows)
     if not drawn:
         return (
             f'<svg class="chart" viewBox="0 0 {_WIDTH} 60" width="{_WIDTH}" height="60" role="img">'
@@ -47,7 +48,9 @@ def forest_plot(title: str, rows: Sequence[ForestRow], min_effect: float) -> str
     extent = [min_effect, -min_effect]
     for row in drawn:
         extent += [row.change] + [v for v in (row.low, row.high) if v is not None]
-    ticks = nice_ticks(min(extent) * 100, max(extent) * 100, 6)
+    # One change of +400 % would squeeze every other row into a pixel: the axis stops at +-100 %, and what lies
+    # beyond is drawn at the edge as an open dot (its tooltip has the value).
+    ticks = nice_ticks(max(min(extent), -_AXIS_LIMIT) * 100, min(max(extent), _AXIS_LIMIT) * 100, 6)
     low_pct, high_pct = ticks[0], ticks[-1]
     span = (high_pct - low_pct) or 1.0
     plot_w = _WIDTH - _LABEL_W - _RIGHT
@@ -55,7 +58,8 @@ def forest_plot(title: str, rows: Sequence[ForestRow], min_effect: float) -> str
     base = _TOP + _ROW_H * len(drawn)
 
     def sx(share: float) -> float:
-        return _LABEL_W + (share * 100 - low_pct) / span * plot_w
+        clamped = min(max(share * 100, low_pct), high_pct)
+        return _LABEL_W + (clamped - low_pct) / span * plot_w
 
     parts = [
         f'<svg class="chart" viewBox="0 0 {_WIDTH} {height}" width="{_WIDTH}" height="{height}" role="img" '
@@ -68,7 +72,8 @@ def forest_plot(title: str, rows: Sequence[ForestRow], min_effect: float) -> str
     for tick in ticks:
         x = sx(tick / 100)
         parts.append(f'<line x1="{x:.1f}" y1="{_TOP}" x2="{x:.1f}" y2="{base}" class="grid"/>')
-        parts.append(f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" class="tick">{tick:+g}%</text>')
+        label = f"{tick:+g}%" if tick else "0%"
+        parts.append(f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" class="tick">{label}</text>')
     parts.append(f'<line x1="{sx(0):.1f}" y1="{_TOP}" x2="{sx(0):.1f}" y2="{base}" class="marker"/>')
     parts.append(f'<line x1="{_LABEL_W}" y1="{base}" x2="{_LABEL_W + plot_w}" y2="{base}" class="axis"/>')
     parts.append(
@@ -90,8 +95,10 @@ def forest_plot(title: str, rows: Sequence[ForestRow], min_effect: float) -> str
                 f'<line x1="{sx(row.low):.1f}" y1="{y:.1f}" x2="{sx(row.high):.1f}" y2="{y:.1f}" stroke="{color}" '
                 f'stroke-width="2"><title>{escape(tip)}</title></line>'
             )
+        beyond = not low_pct <= row.change * 100 <= high_pct
+        fill = f'fill="#fff" stroke="{color}" stroke-width="2"' if beyond else f'fill="{color}"'
         parts.append(
-            f'<circle cx="{sx(row.change):.1f}" cy="{y:.1f}" r="4" fill="{color}"><title>{escape(tip)}</title></circle>'
+            f'<circle cx="{sx(row.change):.1f}" cy="{y:.1f}" r="4" {fill}><title>{escape(tip)}</title></circle>'
         )
     parts.append("</svg>")
     return "\n".join(parts)
