@@ -57,8 +57,8 @@ def test_same_configuration_rarely_differs(make_benchmark: MakeBenchmark, make_r
     flagged = 0
     covered = 0
     for pair in range(40):
-        a = make_run(make_benchmark(seed=100 + pair, requests=400))
-        b = make_run(make_benchmark(seed=200 + pair, requests=400))
+        a = make_run(make_benchmark(seed=100 + pair, requests=400, tokens=4))
+        b = make_run(make_benchmark(seed=200 + pair, requests=400, tokens=4))
         row = _row(_compare(a, b, resamples=1000), "ttft.p50")
         flagged += row.verdict != "no detectable change"
         assert row.relative_low is not None
@@ -69,8 +69,8 @@ def test_same_configuration_rarely_differs(make_benchmark: MakeBenchmark, make_r
 
 
 def test_a_small_real_shift_is_below_the_minimum_effect(make_benchmark: MakeBenchmark, make_run: MakeRun) -> None:
-    base = make_run(make_benchmark(seed=1, requests=20000, ttft_scale=1.0))
-    nudged = make_run(make_benchmark(seed=2, requests=20000, ttft_scale=1.012))
+    base = make_run(make_benchmark(seed=1, requests=20000, ttft_scale=1.0, tokens=2))
+    nudged = make_run(make_benchmark(seed=2, requests=20000, ttft_scale=1.012, tokens=2))
     row = _row(_compare(base, nudged, metrics=METRICS[:1]), "ttft.p50")
     assert row.verdict == "no detectable change"  # real, but below the default 2 %
     assert row.relative_low is not None
@@ -80,8 +80,8 @@ def test_a_small_real_shift_is_below_the_minimum_effect(make_benchmark: MakeBenc
 
 
 def test_without_records_the_histograms_give_the_interval(make_benchmark: MakeBenchmark, make_run: MakeRun) -> None:
-    base = make_run(make_benchmark(seed=1, requests=3000, records=False))
-    slow = make_run(make_benchmark(seed=2, requests=3000, ttft_scale=1.2, records=False))
+    base = make_run(make_benchmark(seed=1, requests=3000, records=False, tokens=4))
+    slow = make_run(make_benchmark(seed=2, requests=3000, ttft_scale=1.2, records=False, tokens=4))
     row = _row(_compare(base, slow), "ttft.p50")
     assert row.method == "bootstrap-histogram"
     assert row.verdict == "worse"
@@ -90,7 +90,7 @@ def test_without_records_the_histograms_give_the_interval(make_benchmark: MakeBe
     assert row.relative_low is not None
     assert row.relative_high is not None
     assert row.relative_low <= 0.2 <= row.relative_high
-    same = make_run(make_benchmark(seed=3, requests=3000, records=False))
+    same = make_run(make_benchmark(seed=3, requests=3000, records=False, tokens=4))
     assert _row(_compare(base, same), "ttft.p50").verdict == "no detectable change"
 
 
