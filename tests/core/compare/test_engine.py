@@ -207,3 +207,18 @@ def test_capacity_answers_are_compared(make_benchmark: MakeBenchmark, make_run: 
     assert run.capacity is not None
     assert (run.capacity.baseline, run.capacity.candidate) == (8.0, 6.0)
     assert run.capacity.relative_change == pytest.approx(-0.25)
+
+
+def test_the_gate_names_what_got_worse_with_its_sign(make_benchmark: MakeBenchmark, make_run: MakeRun) -> None:
+    from gaugellm.compare import regression_error
+
+    base = make_run(make_benchmark(seed=1, requests=2000, duration_s=100))
+    worse = make_run(make_benchmark(seed=2, requests=2000, duration_s=200, error_share=0.1))
+    report = _compare(base, worse, metrics=[m for m in METRICS if m.name in ("request_rate", "error_rate")])
+    failed = regression_error(report, 0.05)
+    assert failed is not None
+    assert failed.exit_code == 3
+    assert str(failed).startswith("2 metrics worse by more than 5%: run1.json: constant@10 request_rate -")
+    assert "error_rate +" in str(failed)
+    assert "points" in str(failed)
+    assert regression_error(report, 0.6) is None  # the rate halved: -50 %, the error rate rose ~10 points

@@ -21,11 +21,8 @@ def regressions(report: CompareReport, threshold: float) -> list[str]:
     for run, pair, row in report.rows():
         size = _size(row)
         if row.verdict == "worse" and size is not None and size > threshold:
-            shown = (
-                f"{row.change * 100:+.2f} points"
-                if row.unit == "share" and row.change is not None
-                else (f"{(row.relative_change or 0) * 100:+.1f}%")
-            )
+            signed = (row.change if row.unit == "share" else row.relative_change) or 0.0
+            shown = f"{signed * 100:+.2f} points" if row.unit == "share" else f"{signed * 100:+.1f}%"
             found.append(f"{run.run.name}: {pair.candidate} {row.metric} {shown}")
     return found
 
@@ -35,4 +32,5 @@ def regression_error(report: CompareReport, threshold: float) -> RegressionError
     if not found:
         return None
     shown = "; ".join(found[:5]) + ("; ..." if len(found) > 5 else "")
-    return RegressionError(f"{len(found)} metrics worse by more than {threshold * 100:g}%: {shown}")
+    noun = "metric" if len(found) == 1 else "metrics"
+    return RegressionError(f"{len(found)} {noun} worse by more than {threshold * 100:g}%: {shown}")
