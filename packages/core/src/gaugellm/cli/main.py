@@ -31,6 +31,7 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "run": ("gaugellm.cli.run:run", "Measure a backend under a load profile and write the report."),
     "report": ("gaugellm.cli.report:report", "Render a saved run again: console tables, JSON, CSV or HTML."),
+    "compare": ("gaugellm.cli.compare:compare", "Compare runs with a baseline: better, worse or no detectable change."),
 }
 
 
