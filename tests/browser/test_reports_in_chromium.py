@@ -38,8 +38,11 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "--slo", "ttft<=100ms", "--check", "ttft.p99<=1s", "--check", "itl.p50<1ms",
             "--label", "build=1234", "--collector", "client", "-o", "run.html", cwd=folder,
         )  # fmt: skip
+        gaugellm("run", "--target", srv.url, "-p", "concurrent", "-c", "4", "-n", "80", "-o", "again.json", cwd=folder)
+        gaugellm("run", "--target", srv.url, "-p", "concurrent", "-c", "4", "-n", "80", "-o", "base.json", cwd=folder)
+    gaugellm("compare", "base.json", "again.json", "-o", "compare.html", cwd=folder)
     gaugellm("demo", "--seconds", "1", "--output-tokens", "8", cwd=folder)
-    return {"run": folder / "run.html", "demo": folder / "gaugellm-demo.html"}
+    return {"run": folder / "run.html", "demo": folder / "gaugellm-demo.html", "compare": folder / "compare.html"}
 
 
 def visible_charts(page: Any) -> list[dict[str, float]]:
@@ -83,3 +86,13 @@ def test_the_demo_sweep_renders_its_curves(reports: dict[str, Path], open_page: 
     point_labels = seen.page.eval_on_selector_all("svg text", "els => els.map(e => e.textContent.trim())")
     assert "synchronous" in point_labels, point_labels
     assert any(label.startswith("constant@") for label in point_labels), point_labels
+
+
+def test_a_comparison_renders_its_forest_plot(reports: dict[str, Path], open_page: Any) -> None:
+    seen = open_page(reports["compare"])
+    assert_clean(seen)
+    charts = visible_charts(seen.page)
+    assert charts, "the forest plot of the changes"
+    assert all(box["w"] > 100 and box["h"] > 60 for box in charts), charts
+    cells = seen.page.eval_on_selector_all("td", "els => els.map(e => e.textContent)")
+    assert any("no detectable change" in cell or "better" in cell or "worse" in cell for cell in cells), cells[:20]
