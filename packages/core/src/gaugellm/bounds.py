@@ -72,3 +72,5 @@ MAX_LABEL_KEY = 64
 MAX_LABEL_VALUE = 256
 #: Checks on one run (--check).
 MAX_CHECKS = 100
+#: Traffic classes in one run (--class): each gets its own figures in every report.
+MAX_TRAFFIC_CLASSES = 32

@@ -61,6 +61,8 @@ class GenerationRequest:
 
     ``params`` carries extra generation parameters (sampling settings and the like) that the backend merges into what
     it sends. ``prompt_tokens`` is the prompt's size when the data set knows it (synthetic data built with a tokenizer).
+    ``traffic_class`` names the workload the request belongs to in a mixed run (``--class``); backends ignore it, the
+    runner reports each class's figures apart.
     """
 
     request_id: str
@@ -69,6 +71,7 @@ class GenerationRequest:
     max_tokens: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
     prompt_tokens: int | None = None
+    traffic_class: str | None = None
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (self.messages is None):

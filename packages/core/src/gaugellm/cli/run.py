@@ -121,6 +121,26 @@ def parse_labels(texts: tuple[str, ...]) -> dict[str, str]:
     return labels
 
 
+def parse_class(text: str) -> dict[str, Any]:
+    """``chat=0.8:prompt_tokens=128,output_tokens=64`` -> ``{"name": "chat", "share": 0.8, "data": "prompt_..."}``."""
+    from gaugellm.errors import RunConfigError
+
+    name, equals, rest = text.partition("=")
+    share, colon, data = rest.partition(":")
+    try:
+        weight = float(share)
+    except ValueError:
+        weight = float("nan")
+    if not equals or not name.strip() or not weight > 0:
+        raise RunConfigError(
+            f"--class {text!r}: write NAME=SHARE[:DATA] with a positive SHARE, e.g. --class chat=0.8:prompt_tokens=128"
+        )
+    entry: dict[str, Any] = {"name": name.strip(), "share": weight}
+    if colon and data.strip():
+        entry["data"] = data.strip()
+    return entry
+
+
 def complete_backend(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """Shell completion of ``--backend``: the installed backends' names (read from metadata, nothing imported)."""
     from gaugellm.plugins.registry import list_plugins
@@ -154,6 +174,9 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     labels = options.pop("labels", ())
     if labels:
         merged["labels"] = {**(merged.get("labels") or {}), **parse_labels(labels)}
+    traffic_classes = options.pop("traffic_classes", ())
+    if traffic_classes:
+        merged["classes"] = [parse_class(text) for text in traffic_classes]
     checks = options.pop("checks", ())
     if checks:
         merged["checks"] = [*(merged.get("checks") or []), *checks]
@@ -290,6 +313,14 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     "-d",
     metavar="SPEC|FILE",
     help="Synthetic spec (prompt_tokens=256,output_tokens=128) or a .jsonl/.csv file. [default: 128/64 tokens]",
+)
+@click.option(
+    "--class",
+    "traffic_classes",
+    multiple=True,
+    metavar="NAME=SHARE[:DATA]",
+    help="A traffic class: NAME gets SHARE of the requests (weights, normalised), from DATA (any --data form; default "
+    "synthetic), e.g. chat=0.8:prompt_tokens=128,output_tokens=64. Repeatable; each class is reported apart.",
 )
 @click.option(
     "--max-requests",

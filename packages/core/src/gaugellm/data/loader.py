@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gaugellm.data.dataset import Dataset
 from gaugellm.data.spec import FileSpec, parse_spec
 from gaugellm.data.tokens import load_token_counter
 
-__all__ = ["load_dataset"]
+__all__ = ["load_dataset", "load_mixture"]
 
 
 def load_dataset(
@@ -56,3 +56,23 @@ def _json_safe(spec: str | Mapping[str, Any] | None) -> str | dict[str, Any] | N
         return spec
     loaded: dict[str, Any] = json.loads(json.dumps(dict(spec), default=str))
     return loaded
+
+
+def load_mixture(
+    classes: Sequence[tuple[str, float, str | Mapping[str, Any] | None]],
+    *,
+    tokenizer: str | os.PathLike[str] | None = None,
+    seed: int = 42,
+) -> Dataset:
+    """Traffic classes (``--class``): each ``(name, share, data spec)`` loaded like ``--data``, mixed by share."""
+    from gaugellm.data.mixture import MixtureDataset, TrafficClassData
+    from gaugellm.errors import DataError
+
+    loaded = []
+    for name, share, spec in classes:
+        try:
+            dataset = load_dataset(spec, tokenizer=tokenizer, seed=seed)
+        except DataError as exc:
+            raise DataError(f"traffic class {name!r}: {exc}") from None
+        loaded.append(TrafficClassData(name, share, dataset))
+    return MixtureDataset(loaded, load_token_counter(tokenizer), seed=seed)

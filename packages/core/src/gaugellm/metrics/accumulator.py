@@ -117,6 +117,9 @@ class BenchmarkAccumulator:
         self.cached_prompt_tokens: int | None = None
         self.tool_calls: int | None = None  # None until a response makes one
         self.tool_call_requests = 0
+        # Traffic classes (--class): one accumulator per class, judged like this one; fed by add_to_class.
+        self._class_settings = (exact_limit, slo, attainment_target)
+        self.classes: dict[str, BenchmarkAccumulator] = {}
 
     # -- the hot path --------------------------------------------------------------------------------------------
 
@@ -392,6 +395,20 @@ class BenchmarkAccumulator:
             growth_ms=estimate.growth_ms,
             sustainable=self.sustainable(),
         )
+
+    def add_to_class(self, name: str, response: GenerationResponse) -> None:
+        """Account for a response (already :meth:`add`-ed here) in its traffic class's own figures as well."""
+        sub = self.classes.get(name)
+        if sub is None:
+            exact_limit, slo, target = self._class_settings
+            sub = self.classes[name] = BenchmarkAccumulator(exact_limit=exact_limit, slo=slo, attainment_target=target)
+        sub.add(response)
+
+    def class_summaries(self, started_ns: int, ended_ns: int) -> dict[str, BenchmarkMetrics] | None:
+        """Each traffic class's metrics over the same window as :meth:`summary`; ``None`` for a run without classes."""
+        if not self.classes:
+            return None
+        return {name: sub.summary(started_ns, ended_ns) for name, sub in self.classes.items()}
 
     def _generates_nothing(self) -> bool:
         """Whether requests succeeded and none of them had output (the mark of a non-generative request type)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gaugellm.metrics.models import Distribution
+from gaugellm.reports.class_views import class_views
 from gaugellm.reports.models import BenchmarkReport, RunReport
 
 __all__ = ["CSV_COLUMNS", "DISTRIBUTION_COLUMNS", "OPTIONAL_DISTRIBUTION_COLUMNS", "STATISTIC_COLUMNS", "render_csv"]
@@ -169,9 +170,10 @@ _REQUEST_TYPE_COLUMNS: list[tuple[str, Getter]] = [
     for statistic in STATISTIC_COLUMNS
 ]
 
-#: Run columns, last: the run's labels (``key=value;...``, the same on every row) and this benchmark's checks
-#: (``pass``, or ``fail:`` and the failed checks; empty when no check applied to it).
-RUN_COLUMNS: tuple[str, ...] = ("labels", "checks")
+#: Run columns, last: the run's labels (``key=value;...``, the same on every row), this benchmark's checks (``pass``,
+#: or ``fail:`` and the failed checks; empty when no check applied to it), and the traffic class of a class's row
+#: (each benchmark's row is followed by one row per class, with the same ``benchmark``; empty on the benchmark's).
+RUN_COLUMNS: tuple[str, ...] = ("labels", "checks", "traffic_class")
 
 #: Every column, in order.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -180,6 +182,11 @@ CSV_COLUMNS: tuple[str, ...] = (
     + tuple(name for name, _ in _REQUEST_TYPE_COLUMNS)
     + RUN_COLUMNS
 )
+
+
+def _rows(benchmark: BenchmarkReport) -> list[tuple[BenchmarkReport, str | None, BenchmarkReport]]:
+    """The benchmark's own row, then one per traffic class: ``(benchmark, class or None, what the row shows)``."""
+    return [(benchmark, None, benchmark), *((benchmark, name, view) for name, view in class_views(benchmark))]
 
 
 def _checks_cell(report: RunReport, benchmark: BenchmarkReport) -> str | None:
@@ -208,6 +215,7 @@ def render_csv(report: RunReport) -> str:
     writer.writerow([*CSV_COLUMNS, *(column_name(c, name, stat) for c, name in collected for stat in ("mean", "max"))])
     capacity = report.capacity
     probes = {probe.benchmark: probe for probe in capacity.probes} if capacity is not None else {}
+    labels = ";".join(f"{key}={value}" for key, value in report.labels.items()) or None
     for benchmark in report.benchmarks:
         probe = probes.get(benchmark.name)
         answer: list[Any] = (
@@ -216,19 +224,23 @@ def render_csv(report: RunReport) -> str:
             else [capacity.by, capacity.capacity, capacity.upper, capacity.status]
         )
         tail = [None if probe is None else probe.verdict, None if probe is None else probe.decided_by, *answer]
-        writer.writerow(
-            [_cell(get(benchmark)) for _, get in _COLUMNS]
-            + [_cell(value) for value in tail]
-            + [_cell(get(benchmark)) for _, get in _REQUEST_TYPE_COLUMNS]
-            + [
-                _cell(";".join(f"{key}={value}" for key, value in report.labels.items()) or None),
-                _cell(_checks_cell(report, benchmark)),
-            ]
-            + [
-                _cell(value)
-                for c, name in collected
-                for summary in (stage_summary(c, name, benchmark),)
-                for value in (summary.mean, summary.max)
-            ]
-        )
+        for _, traffic_class, row in _rows(benchmark):
+            cells = [_cell(get(row)) for _, get in _COLUMNS]
+            cells[0] = benchmark.name
+            writer.writerow(
+                cells
+                + [_cell(value) for value in tail]
+                + [_cell(get(row)) for _, get in _REQUEST_TYPE_COLUMNS]
+                + [
+                    _cell(labels),
+                    _cell(_checks_cell(report, benchmark) if traffic_class is None else None),
+                    _cell(traffic_class),
+                ]
+                + [
+                    _cell(value)
+                    for c, name in collected
+                    for summary in (stage_summary(c, name, benchmark),)
+                    for value in ((summary.mean, summary.max) if traffic_class is None else (None, None))
+                ]
+            )
     return buffer.getvalue()

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from gaugellm.metrics.models import Distribution
+from gaugellm.reports.class_views import class_views
 from gaugellm.reports.models import BenchmarkReport, RunReport
 
 __all__ = ["Figure", "report_figures"]
@@ -62,8 +63,12 @@ def _distribution(name: str, help_text: str, base: dict[str, str], d: Distributi
         )
 
 
-def _benchmark(benchmark: BenchmarkReport) -> Iterator[Figure]:
-    base = {"benchmark": benchmark.name, "profile": str(benchmark.profile.get("kind", ""))}
+def _benchmark(
+    benchmark: BenchmarkReport, traffic_class: str | None = None, name: str | None = None
+) -> Iterator[Figure]:
+    base = {"benchmark": name or benchmark.name, "profile": str(benchmark.profile.get("kind", ""))}
+    if traffic_class is not None:
+        base["traffic_class"] = traffic_class
     metrics = benchmark.metrics
     yield from _figure(
         "gaugellm_request_rate", "Successful requests per second.", "{request}/s", base, metrics.request_rate
@@ -117,6 +122,8 @@ def report_figures(report: RunReport) -> Iterator[Figure]:
     yield Figure("gaugellm_run_complete", "1 when the run completed.", "1", {}, float(report.complete))
     for benchmark in report.benchmarks:
         yield from _benchmark(benchmark)
+        for traffic_class, view in class_views(benchmark):
+            yield from _benchmark(view, traffic_class, benchmark.name)
     for check in report.checks:
         yield Figure(
             "gaugellm_check_passed",

@@ -74,6 +74,10 @@ class BenchmarkReport(BaseModel):
     incomplete: bool = Field(default=False, description="The stage was cut short (Ctrl-C, a crash, a dead server).")
     stop_reason: str | None = Field(default=None, description="Why the stage ended, e.g. 'max_requests'.")
     cost: CostReport | None = Field(default=None, description="Cost per million tokens (with --price-per-hour).")
+    classes: dict[str, BenchmarkMetrics] | None = Field(
+        default=None,
+        description="Each traffic class's metrics over the same window (--class); null for a run without classes.",
+    )
 
     @field_validator("profile", mode="before")
     @classmethod

@@ -53,6 +53,16 @@ _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|m|min|h)?\s*$")
 _DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
 
+class TrafficClass(BaseModel):
+    """One workload of a mixed run (``--class NAME=SHARE:DATA``): its name, its share of requests, its data."""
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", hide_input_in_errors=True, allow_inf_nan=False)
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", description="The class.")
+    share: float = Field(gt=0, le=1_000_000, description="Its weight; the shares of a run are normalised to 1.")
+    data: str | dict[str, Any] | None = Field(default=None, description="Its data, like --data (default synthetic).")
+
+
 class RunConfig(BaseModel):
     """Everything one ``gaugellm run`` does. Field names are the CLI's options with underscores."""
 
@@ -92,6 +102,12 @@ class RunConfig(BaseModel):
         gt=0,
         le=bounds.MAX_SECONDS,
         description="constant, poisson: seconds over which the rate grows from 0; left out of the results.",
+    )
+    classes: list[TrafficClass] = Field(
+        default_factory=list,
+        max_length=bounds.MAX_TRAFFIC_CLASSES,
+        description="Traffic classes (--class): several workloads in one run, each with its share of the requests "
+        "and its own figures in the report (docs/workloads.md); instead of data.",
     )
     data: str | dict[str, Any] | None = Field(
         default=None, description="Synthetic spec or a data file; see docs/data.md."
@@ -343,7 +359,22 @@ class RunConfig(BaseModel):
         config.profile_plan()
         check_ramp(config.ramp_up, config.rate, limits)
         config._check_search_options()
+        config._check_classes()
         return config
+
+    def _check_classes(self) -> None:
+        if not self.classes:
+            return
+        if self.data is not None:
+            raise RunConfigError(
+                "--class and --data exclude each other: give each class its own data (NAME=SHARE:DATA)"
+            )
+        if self.profile == "replay":
+            raise RunConfigError("--class does not apply to -p replay: a trace brings its own requests")
+        names = [c.name for c in self.classes]
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            raise RunConfigError(f"traffic class {twice!r} is given twice")
 
     def _check_search_options(self) -> None:
         given = self.model_fields_set

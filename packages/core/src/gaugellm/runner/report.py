@@ -125,6 +125,7 @@ def benchmark_report(outcome: StageOutcome, price_per_hour: float | None = None)
         incomplete=outcome.incomplete,
         stop_reason=outcome.stop_reason or None,
         cost=cost_report(metrics, price_per_hour),
+        classes=sink.class_summaries(started_ns=started_ns, ended_ns=ended_ns),
     )
 
 

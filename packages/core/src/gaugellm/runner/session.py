@@ -204,12 +204,15 @@ def _plan(config: RunConfig, executor: Executor[Any] | None, source: RequestSour
     data_counting: str | None = None
     if source is None:
         from gaugellm.data import load_dataset
+        from gaugellm.data.loader import load_mixture
 
-        dataset = (
-            replay_dataset(config)
-            if config.profile == "replay"
-            else load_dataset(config.data, tokenizer=config.tokenizer, seed=config.seed)
-        )
+        if config.profile == "replay":
+            dataset = replay_dataset(config)
+        elif config.classes:
+            mix = [(c.name, c.share, c.data) for c in config.classes]
+            dataset = load_mixture(mix, tokenizer=config.tokenizer, seed=config.seed)
+        else:
+            dataset = load_dataset(config.data, tokenizer=config.tokenizer, seed=config.seed)
         source = dataset
         data_description = dataset.description
         data_counting = dataset.token_counting

@@ -100,6 +100,10 @@ class ResponseSink(Protocol):
 
     def add(self, response: GenerationResponse) -> None: ...
 
+    def add_to_class(self, name: str, response: GenerationResponse) -> None:
+        """The same response again, for its traffic class's own figures (runs with ``--class``)."""
+        ...
+
 
 @dataclass
 class StageProgress:
@@ -403,8 +407,8 @@ class StageRun:
         mine = self.outstanding[event.worker]
         outcome, errors = self.outcome, self.limits.errors
         for index, response in zip(event.indexes, event.responses, strict=True):
-            mine.pop(index, None)
-            self._record(response, index)
+            entry = mine.pop(index, None)
+            self._record(response, index, None if entry is None else entry.item.request.traffic_class)
             # judged response by response, not per batch: the limit bites at the error it names (see error_limit.py)
             if not self.ending and response.error is not None and errors.exceeded(outcome.errors, outcome.finished):
                 self.errors_at_limit = outcome.errors
@@ -418,7 +422,7 @@ class StageRun:
             self.control.stop("target_unreachable", message)
             self._end(cancel=True, reason="target_unreachable", error=message)
 
-    def _record(self, response: GenerationResponse, index: int) -> None:
+    def _record(self, response: GenerationResponse, index: int, traffic_class: str | None = None) -> None:
         outcome = self.outcome
         outcome.finished += 1
         error = response.error
@@ -438,6 +442,8 @@ class StageRun:
                 self.control.timeline.add(response)
             return
         outcome.sink.add(response)
+        if traffic_class is not None:
+            outcome.sink.add_to_class(traffic_class, response)
         if error is None:
             outcome.measured_ok += 1
             outcome.prompt_sources[response.prompt_tokens_source] += 1
@@ -489,7 +495,7 @@ class StageRun:
             response.fail(ErrorKind.INCOMPLETE, f"lost in flight: {reason}")
             response.finish(at_ns=lost_at)
             self.outcome.lost += 1
-            self._record(response, item.index)
+            self._record(response, item.index, item.request.traffic_class)
         self.outstanding[worker] = {}
         self.control.stop("worker_lost", reason)
         self.outcome.incomplete = True
