@@ -4,10 +4,16 @@ joined to it, and the simulated server. Every node is removed at the end, whatev
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+HERE = str(Path(__file__).parent)
+if HERE not in sys.path:  # the tests' helpers (runs.py) import by name, as --import-mode=importlib does not
+    sys.path.insert(0, HERE)
 
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 # Ray swaps 127.0.0.1 for the machine's outward address when it connects; this keeps every node on the loopback.
