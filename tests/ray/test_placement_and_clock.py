@@ -91,4 +91,4 @@ def test_commands_move_to_the_workers_clock_and_responses_back() -> None:
     [out] = back.responses
     assert (out.scheduled_ns, out.dispatched_ns, out.ended_ns) == (0, 10, 100)
     assert out.chunk_times_ns == [50, 60]
-    assert pickle.loads(pickle.dumps(back)).responses[0].ended_ns == 100  # it still travels
+    assert pickle.loads(pickle.dumps(back)).responses[0].ended_ns == 100  # noqa: S301 - it still travels

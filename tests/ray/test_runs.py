@@ -25,7 +25,8 @@ async def test_a_run_on_ray_counts_and_measures_what_a_local_run_does(cluster: A
     assert ours.requests.total == theirs.requests.total == 100
     assert ours.requests.successful == theirs.requests.successful
     assert ours.requests.errored == 0
-    assert ours.output_tokens_per_s and theirs.output_tokens_per_s
+    assert ours.output_tokens_per_s
+    assert theirs.output_tokens_per_s
     assert ours.ttft.p50 == pytest.approx(theirs.ttft.p50, abs=5.0)  # the server's 20 ms, give or take
     assert ours.request_rate == pytest.approx(theirs.request_rate, rel=0.1)
     assert ours.dispatch_lag.p50 < 5.0

@@ -26,7 +26,6 @@ from gaugellm.runner.executor.messages import Command, Event, Ready, Shutdown, S
 from gaugellm.runner.executor.process import freeze_heap
 from gaugellm.runner.executor.spec import BackendSpec
 from gaugellm.runner.executor.worker import WorkerRuntime, startup_failure
-
 from gaugellm_ray.clock import shift_command
 
 __all__ = ["RayWorker", "boot_id"]

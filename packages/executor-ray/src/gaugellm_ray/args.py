@@ -36,7 +36,9 @@ class RayExecutorArgs(ExecutorArgs):
     node_resource: str | None = Field(
         default=None,
         min_length=1,
-        description="Only nodes that declare this custom resource (`ray start --resources '{\"NAME\": 1}'`) host workers.",
+        description=(
+            "Only nodes that declare this custom resource (`ray start --resources '{\"NAME\": 1}'`) host workers."
+        ),
     )
     num_cpus: float = Field(default=1.0, ge=0, description="CPUs each worker reserves on its node.")
     max_clock_uncertainty_ms: float = Field(
@@ -45,7 +47,10 @@ class RayExecutorArgs(ExecutorArgs):
         description="Refuse to start when a worker's clock offset to the runner is known less well than this.",
     )
     clock_probes: int = Field(
-        default=16, ge=1, le=1000, description="Round trips per worker to measure its clock offset (the tightest counts)."
+        default=16,
+        ge=1,
+        le=1000,
+        description="Round trips per worker to measure its clock offset (the tightest counts).",
     )
     start_timeout_s: float = Field(
         default=120.0, gt=0, description="How long workers may take to be placed, start and validate their backend."

@@ -24,7 +24,6 @@ from gaugellm.runner.errors import BackendStartupError
 from gaugellm.runner.executor.base import Executor, WorkerInfo
 from gaugellm.runner.executor.messages import Command, Event, Ready, Shutdown, StartupFailed
 from gaugellm.runner.executor.spec import BackendSpec
-
 from gaugellm_ray.actor import RayWorker, boot_id
 from gaugellm_ray.args import RayExecutorArgs
 from gaugellm_ray.clock import ClockEstimate, estimate
@@ -117,12 +116,14 @@ class RayExecutor(Executor[RayExecutorArgs]):
             self._placed = await self._await_placement(chosen, deadline)
             self._clocks = [await self._measure_clock(i) for i in range(count)]
             self._check_clocks()
-            deltas = await self._gather([a.set_clock.remote(c.offset_ns) for a, c in zip(self._actors, self._clocks)])
+            deltas = await self._gather(
+                [a.set_clock.remote(c.offset_ns) for a, c in zip(self._actors, self._clocks, strict=True)]
+            )
             readies = await self._start_backends(spec, deadline)
         except BaseException:
             await self.stop()
             raise
-        for placed, actor, delta in zip(self._placed, self._actors, deltas):
+        for placed, actor, delta in zip(self._placed, self._actors, deltas, strict=True):
             self._links.append(
                 WorkerLink(
                     placed,
@@ -141,7 +142,7 @@ class RayExecutor(Executor[RayExecutorArgs]):
                 clock_offset_ns=clock.offset_ns,
                 clock_uncertainty_ns=clock.uncertainty_ns,
             )
-            for ready, clock in zip(readies, self._clocks)
+            for ready, clock in zip(readies, self._clocks, strict=True)
         ]
         return self.workers
 
@@ -189,7 +190,7 @@ class RayExecutor(Executor[RayExecutorArgs]):
                 pid=int(identity["pid"]),
                 boot_id=str(identity["boot_id"]),
             )
-            for worker, (identity, node) in enumerate(zip(identities, chosen))
+            for worker, (identity, node) in enumerate(zip(identities, chosen, strict=True))
         ]
 
     async def _measure_clock(self, worker: int) -> ClockEstimate:
@@ -208,7 +209,7 @@ class RayExecutor(Executor[RayExecutorArgs]):
 
     def _check_clocks(self) -> None:
         limit_ns = self.args.max_clock_uncertainty_ms * 1e6
-        for placed, clock in zip(self._placed, self._clocks):
+        for placed, clock in zip(self._placed, self._clocks, strict=True):
             if clock.uncertainty_ns > limit_ns:
                 raise ClockUncertaintyError(
                     f"worker {placed.worker} on Ray node {placed.address}: its clock offset to the runner is known "

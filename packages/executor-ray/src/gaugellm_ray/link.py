@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from gaugellm.runner.executor.messages import Command, Event, Results, Stopped, WorkerLost
-
 from gaugellm_ray.clock import shifted
 
 __all__ = ["POLL_WAIT_S", "Placed", "WorkerLink", "describe_ray_error"]
