@@ -98,9 +98,7 @@ class TreeSampler:
 
     def cpu_s(self, *, workers: bool) -> float:
         return sum(
-            cpu - self.first.get(pid, 0.0)
-            for pid, (cpu, cmd) in self.last.items()
-            if ("RayWorker" in cmd) == workers
+            cpu - self.first.get(pid, 0.0) for pid, (cpu, cmd) in self.last.items() if ("RayWorker" in cmd) == workers
         )
 
 
@@ -176,8 +174,7 @@ def streams(options: argparse.Namespace, cluster: Any, count: int) -> bool:
             f"  {count:6} streams: {requests['successful']} ok, {requests['errored']} errors, "
             f"{requests['incomplete']} cut at the end ({ok_share:.1%} of finished ok); mean concurrency "
             f"{bench['concurrency'] or 0:.0f}; TTFT p50 {bench['ttft']['p50'] or 0:.0f} ms p99 "
-            f"{bench['ttft']['p99'] or 0:.0f} ms; memory peak (runner + cluster) {tree.peak_rss_kb / 1024:.0f} MB; "
-            f"client CPU {result.cpu_s + tree.cpu_s(workers=True):.1f} s"
+            f"{bench['ttft']['p99'] or 0:.0f} ms; memory peak (runner + cluster) {tree.peak_rss_kb / 1024:.0f} MB"
         )
         return ok_share > 0.99 and (bench["concurrency"] or 0) > 0.9 * count
 
@@ -200,7 +197,9 @@ def main() -> None:
             max_rate(options, cluster)
         levels = [int(level) for level in options.streams.split(",") if level]
         if levels:
-            print(f"\n(b) concurrent streams over 2 nodes, {options.stream_workers} workers, each ~{options.hold_seconds:g} s")
+            print(
+                f"\n(b) concurrent streams over 2 nodes, {options.stream_workers} workers, each ~{options.hold_seconds:g} s"
+            )
         for count in levels:
             if not streams(options, cluster, count):
                 break

@@ -87,3 +87,34 @@ def test_listing_and_describing_the_plugin_imports_no_ray() -> None:
     )
     check = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.usefixtures("leftovers")
+def test_ctrl_c_keeps_what_was_measured_and_leaves_nothing_on_the_cluster(
+    cluster: Any, server: Any, tmp_path: Path
+) -> None:
+    import signal
+    import time
+
+    out = tmp_path / "run.json"
+    args = _run_args(server.url, {"address": cluster.address})
+    args[args.index("--max-requests") : args.index("--max-requests") + 2] = ["-t", "60"]
+    environment = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "GAUGELLM_DEBUG")}
+    process = subprocess.Popen(
+        [*GAUGELLM, *args, "-o", str(out)], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        before = server.stats()["requests"]
+        deadline = time.monotonic() + 60
+        while server.stats()["requests"] < before + 20 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr
+    report = json.loads(out.read_text())
+    assert not report["complete"]
+    assert report["benchmarks"][0]["metrics"]["requests"]["successful"] > 0
