@@ -198,7 +198,8 @@ def main() -> None:
         levels = [int(level) for level in options.streams.split(",") if level]
         if levels:
             print(
-                f"\n(b) concurrent streams over 2 nodes, {options.stream_workers} workers, each ~{options.hold_seconds:g} s"
+                f"\n(b) concurrent streams over 2 nodes, {options.stream_workers} workers, "
+                f"each ~{options.hold_seconds:g} s"
             )
         for count in levels:
             if not streams(options, cluster, count):
