@@ -64,7 +64,6 @@ class WorkerLink:
         self._pending: list[Command] = []
         self._seq = 0
         self._flush_scheduled = False
-        self._calls: list[Any] = []  # the last delivery calls, kept so that their outcome is not reported unread
         self._poller = asyncio.get_running_loop().create_task(self._poll(), name=f"ray-worker-{placed.worker}-events")
 
     @property
@@ -85,7 +84,7 @@ class WorkerLink:
         commands, self._pending = self._pending, []
         seq, self._seq = self._seq, self._seq + 1
         with contextlib.suppress(Exception):  # a dead actor: its poll says so
-            self._calls = [*self._calls[-7:], self.actor.deliver.remote(seq, commands)]
+            self.actor.deliver.remote(seq, commands)  # fire and forget: Ray runs one caller's calls in order
 
     async def _poll(self) -> None:
         from ray.exceptions import ActorUnavailableError, RayError
@@ -129,4 +128,3 @@ class WorkerLink:
         self._poller.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._poller
-        self._calls.clear()
