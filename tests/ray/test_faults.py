@@ -103,3 +103,31 @@ async def test_a_clock_known_less_well_than_allowed_refuses_the_start(
     assert raised.value.exit_code == 2
     assert "\n" not in str(raised.value)
     await executor.stop()
+
+
+async def test_a_worker_that_stops_answering_is_lost_after_the_liveness_timeout(cluster: Any, server: Any) -> None:
+    import os
+    import signal
+
+    executor = RayExecutor(RayExecutorArgs(address=None, liveness_timeout_s=2))
+    ready = asyncio.Event()
+
+    async def freeze_worker_1() -> None:
+        await _after_ready(ready, 1.0)
+        os.kill(executor.workers[1].pid, signal.SIGSTOP)  # hung, as a node cut off the network looks from here
+
+    freezer = asyncio.ensure_future(freeze_worker_1())
+    started = time.monotonic()
+    result = await run(
+        run_config(server, max_requests=None, max_seconds=20, workers=2, rate=[30]),
+        executor,
+        on_workers_ready=lambda _: ready.set(),
+    )
+    await freezer
+    assert time.monotonic() - started < 19
+    report = result.report
+    assert not report.complete
+    [lost] = report.environment["executor"]["lost_workers"]
+    assert lost.startswith("worker 1 ")
+    assert "did not answer for 3 s" in lost
+    assert report.benchmarks[0].metrics.requests.successful > 0

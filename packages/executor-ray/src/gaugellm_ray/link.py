@@ -100,10 +100,10 @@ class WorkerLink:
                 if waited < self._liveness_timeout_s:
                     await asyncio.sleep(POLL_WAIT_S)
                     continue
-                self._lose(f"was unreachable for {self._liveness_timeout_s:g} s")
+                self._lose(f"was unreachable for {self._liveness_timeout_s:g} s", kill=True)
                 return
             except TimeoutError:
-                self._lose(f"did not answer for {POLL_WAIT_S + self._liveness_timeout_s:g} s")
+                self._lose(f"did not answer for {POLL_WAIT_S + self._liveness_timeout_s:g} s", kill=True)
                 return
             except RayError as exc:
                 self._lose(f"died ({describe_ray_error(exc)})")
@@ -115,7 +115,13 @@ class WorkerLink:
                     self.finished.set()
                     return
 
-    def _lose(self, what: str) -> None:
+    def _lose(self, what: str, *, kill: bool = False) -> None:
+        """Report the worker lost; ``kill``: it may still be running somewhere (hung, cut off), so end it."""
+        if kill:
+            import ray
+
+            with contextlib.suppress(Exception):
+                ray.kill(self.actor, no_restart=True)
         placed = self.placed
         self.lost = (
             f"worker {placed.worker} (pid {placed.pid}, Ray node {placed.node_id[:12]} at {placed.address}) {what}"
