@@ -97,7 +97,11 @@ def test_unknown_type_names_the_installed_ones(plugin_site):
         parse_args({"type": "nope"})
     assert "'nope' is not installed" in str(caught.value)
     assert "echo" in caught.value.installed
-    assert "pip install gaugellm-backend-nope" in str(caught.value)
+    assert "pip install gaugellm-backend-nope" not in str(caught.value)  # no such distribution: never suggest one
+    assert "install the distribution that provides it" in str(caught.value)
+    with pytest.raises(UnknownBackendError) as near:
+        parse_args({"type": "ecko"})
+    assert "did you mean 'echo'?" in str(near.value)
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,13 @@ def test_core_alone_pulls_only_light_dependencies(tmp_path, wheelhouse):
     assert unknown.returncode == 2
     assert "installed: none" in unknown.stderr
     assert "pip install gaugellm-backend-openai" in unknown.stderr
+    demo = env.gaugellm("demo")  # the README's first command, with only the core: say what brings it
+    assert demo.returncode == 2
+    assert "'demo' comes with gaugellm-backend-openai, which is not installed" in demo.stderr
+    assert "demo" in env.gaugellm("--help").stdout  # listed with the distribution that brings it
+    run = env.gaugellm("run", "--target", "http://127.0.0.1:9")
+    assert run.returncode == 2
+    assert "no backend is installed: pip install gaugellm-backend-openai" in run.stderr
 
 
 def test_backend_packages_do_not_pull_heavy_engines(tmp_path, wheelhouse):

@@ -87,7 +87,7 @@ def test_run_writes_json_and_csv(cli_env: dict[str, str], tmp_path: Path) -> Non
         (["--backend", "runner_fake", "-n", "1", "--data", "/nonexistent/data.jsonl"], "/nonexistent/data.jsonl"),
         (["--backend", "runner_fake", "-n", "1", "-p", "constant"], "needs --rate"),
         (["--backend", "runner_fake", "-n", "1", "-o", "out.txt"], "extension '.txt'"),
-        (["-n", "1"], "which backend?"),
+        (["-n", "1"], "what should openai_http measure? give --target URL"),  # the default backend, with no server
     ],
 )
 def test_user_errors_are_one_line_and_status_2(cli_env: dict[str, str], args: list[str], message: str) -> None:

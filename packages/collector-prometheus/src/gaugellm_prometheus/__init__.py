@@ -2,4 +2,6 @@
 
 from gaugellm_prometheus.args import PrometheusCollectorArgs
 
-__all__ = ["PrometheusCollectorArgs"]
+__version__ = "1.0.0"
+
+__all__ = ["PrometheusCollectorArgs", "__version__"]

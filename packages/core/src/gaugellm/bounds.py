@@ -66,3 +66,9 @@ MAX_COLLECTORS = 16
 MIN_TIMELINE_WINDOW_S = 0.05
 #: The longest window of the run's timeline: an hour, the coarsest view a timeline of a long soak test needs.
 MAX_TIMELINE_WINDOW_S = 3600.0
+#: Labels on one run (--label), and the longest key and value: labels go into every report and every exported series.
+MAX_LABELS = 32
+MAX_LABEL_KEY = 64
+MAX_LABEL_VALUE = 256
+#: Checks on one run (--check).
+MAX_CHECKS = 100

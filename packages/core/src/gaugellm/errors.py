@@ -50,8 +50,28 @@ class PluginError(GaugeError):
         self.kind = kind
 
 
-def _pip_name(kind: str, name: str) -> str:
-    return f"gaugellm-{kind}-" + name.replace("_", "-")
+#: The plugins this project publishes, and the distribution that brings each: an install hint names a real package.
+KNOWN_DISTRIBUTIONS: dict[tuple[str, str], str] = {
+    ("backend", "openai_http"): "gaugellm-backend-openai",
+    ("backend", "vllm"): "gaugellm-backend-vllm",
+    ("executor", "ray"): "gaugellm-executor-ray",
+    ("collector", "prometheus"): "gaugellm-collector-prometheus",
+}
+
+
+def _hint(kind: str, name: str, installed: list[str]) -> str:
+    """``did you mean X?`` for a near miss, the distribution for one of ours, else where to look."""
+    import difflib
+
+    close = difflib.get_close_matches(name, installed, n=2, cutoff=0.6)
+    if close:
+        return f"did you mean {' or '.join(repr(c) for c in close)}?"
+    known = KNOWN_DISTRIBUTIONS.get((kind, name))
+    if known is not None:
+        return f"it comes with {known}: `pip install {known}`"
+    ours = sorted(dist for (k, _), dist in KNOWN_DISTRIBUTIONS.items() if k == kind)
+    others = f" ({', '.join(ours)} are ours)" if ours else ""
+    return f"install the distribution that provides it{others}, or see `{_list_command(kind)}`"
 
 
 def _names(names: Iterable[str]) -> str:
@@ -71,7 +91,7 @@ class UnknownPluginError(PluginError):
         super().__init__(
             name,
             f"{kind} {name!r} is not installed; installed: {_names(self.installed)}; "
-            f"try `pip install {_pip_name(kind, name)}` or see `{_list_command(kind)}`",
+            + _hint(kind, name, self.installed),
             kind=kind,
         )
 
@@ -170,6 +190,9 @@ def validation_problems(
     problems = []
     for error in shown:
         where = ".".join(str(part) for part in error["loc"][skip_loc:]) or whole
-        problems.append(f"{where}: {error['msg']}")
+        message = error["msg"]
+        if error["type"] == "value_error":
+            message = message.removeprefix("Value error, ")  # our own validators' messages are whole sentences
+        problems.append(f"{where}: {message}")
     more = f" (and {len(errors) - len(shown)} more)" if len(shown) < len(errors) else ""
     return "; ".join(problems) + more

@@ -6,4 +6,6 @@ must stay cheap. Ray is imported when an executor starts.
 
 from gaugellm_ray.args import RayExecutorArgs
 
-__all__ = ["RayExecutorArgs"]
+__version__ = "1.0.0"
+
+__all__ = ["RayExecutorArgs", "__version__"]

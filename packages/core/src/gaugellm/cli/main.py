@@ -31,6 +31,15 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "run": ("gaugellm.cli.run:run", "Measure a backend under a load profile and write the report."),
     "report": ("gaugellm.cli.report:report", "Render a saved run again: console tables, JSON, CSV or HTML."),
+    "compare": ("gaugellm.cli.compare:compare", "Compare runs with a baseline: better, worse or no detectable change."),
+}
+
+
+#: Commands that plugin distributions of this project add, and which one: named in the help and in the error when
+#: the distribution is not installed.
+PLUGIN_COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("gaugellm-backend-openai", "Measure a built-in simulated server: nothing to set up."),
+    "mock-server": ("gaugellm-backend-openai", "Serve the simulated OpenAI-compatible server."),
 }
 
 
@@ -68,6 +77,25 @@ class LazyGroup(click.Group):
             raise click.ClickException(f"command {cmd_name!r} ({entry_point.value}) is not a click command")
         return loaded
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else None
+        if name is not None and not name.startswith("-") and self.get_command(ctx, name) is None:
+            raise click.UsageError(self._unknown(ctx, name), ctx)
+        return super().resolve_command(ctx, args)
+
+    def _unknown(self, ctx: click.Context, name: str) -> str:
+        """No such command: which distribution brings it, or the nearest names."""
+        import difflib
+
+        if name in PLUGIN_COMMANDS:
+            dist = PLUGIN_COMMANDS[name][0]
+            return f"'{name}' comes with {dist}, which is not installed: pip install {dist}"
+        close = difflib.get_close_matches(name, sorted({*self.list_commands(ctx), *PLUGIN_COMMANDS}), n=2, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return f"no such command {name!r}{hint}"
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         plugins = self._plugin_commands()
@@ -78,10 +106,17 @@ class LazyGroup(click.Group):
                 rows.append((name, self.commands[name].get_short_help_str()))
             elif name in plugins:
                 dist = plugins[name].dist
-                rows.append((name, f"(from {dist.metadata['Name']})" if dist else "(from a plugin)"))
+                where = f"(from {dist.metadata['Name']})" if dist else "(from a plugin)"
+                known = PLUGIN_COMMANDS.get(name)
+                rows.append((name, f"{known[1]} {where}" if known else where))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+        missing = [(name, f"{text} (pip install {dist})") for name, (dist, text) in PLUGIN_COMMANDS.items()]
+        missing = [(name, text) for name, text in missing if name not in plugins and name not in self.commands]
+        if missing:
+            with formatter.section("With more distributions installed"):
+                formatter.write_dl(missing)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -99,7 +134,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI, turning user errors into one readable line on stderr and exit status 2."""
-    args = sys.argv[1:] if argv is None else argv
+    args = _debug_first(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("GAUGELLM_DEBUG", "") not in ("", "0", "false")
     try:
         code: Any = cli.main(args=args, prog_name="gaugellm", standalone_mode=False)
@@ -126,6 +161,18 @@ def main(argv: list[str] | None = None) -> None:
         _show(str(problem))
         code = problem.exit_code
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _debug_first(args: list[str]) -> list[str]:
+    """``--debug`` anywhere (``gaugellm run ... --debug``) moved to the front, where the group reads it.
+
+    Only before a ``--``: what follows that is an argument, whatever it looks like.
+    """
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return list(args)
+    rest = [arg for arg in args[:end] if arg != "--debug"]
+    return ["--debug", *rest, *args[end:]]
 
 
 def _show(message: str, command: str | None = None) -> None:

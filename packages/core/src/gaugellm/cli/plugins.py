@@ -85,6 +85,23 @@ def _type_name(annotation: Any) -> str:
     return getattr(annotation, "__name__", str(annotation).replace("typing.", ""))
 
 
+def _computed_default(info: Any) -> Any:
+    """A default made by a factory (``{}``, a value read from the environment), shown as it would be; secrets masked."""
+    from pydantic import SecretBytes, SecretStr
+    from pydantic_core import to_jsonable_python
+
+    try:
+        value = info.get_default(call_default_factory=True, validated_data={})
+    except Exception:  # a factory that needs other fields, or fails here: say so rather than guess
+        return "(computed when the args are built)"
+    if isinstance(value, SecretStr | SecretBytes):
+        return "**********"
+    try:
+        return to_jsonable_python(value)
+    except Exception:
+        return repr(value)
+
+
 def _field_rows(args_cls: Any) -> list[dict[str, Any]]:
     from pydantic import SecretBytes, SecretStr
     from pydantic_core import PydanticUndefined, to_jsonable_python
@@ -97,7 +114,7 @@ def _field_rows(args_cls: Any) -> list[dict[str, Any]]:
                 default = "**********"
             default = to_jsonable_python(default)
         elif info.default_factory is not None:
-            default = "(computed)"
+            default = _computed_default(info)
         else:
             default = None
         rows.append(

@@ -30,11 +30,24 @@ __all__ = ["report"]
     help="Export the report's figures as OTLP metrics over HTTP to this receiver ('/v1/metrics' is appended to a "
     "URL without a path; needs pip install 'gaugellm[otlp]').",
 )
+@click.option(
+    "--check",
+    "checks",
+    multiple=True,
+    metavar="CHECK",
+    help="Check the saved run (e.g. 'ttft.p99<=300ms'), in place of the checks it was run with; exit status 3 if one "
+    "fails. Repeatable (docs/checks.md).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the tables (only write --output files).")
 def report(
-    file: Path, outputs: tuple[Path, ...], push_gateway: str | None, otlp_endpoint: str | None, quiet: bool
+    file: Path,
+    outputs: tuple[Path, ...],
+    push_gateway: str | None,
+    otlp_endpoint: str | None,
+    checks: tuple[str, ...],
+    quiet: bool,
 ) -> None:
-    """Render a saved run again (a JSON report written by `gaugellm run --output X.json`)."""
+    """Render a saved run again (a JSON report written by `gaugellm run --output X.json`), optionally gate on it."""
     from gaugellm.reports import load_report, write_report
     from gaugellm.reports.errors import ReportError
     from gaugellm.reports.push import check_gateway_url, push_to_gateway
@@ -49,7 +62,19 @@ def report(
 
         otlp_metrics_url(otlp_endpoint)
         require_otlp()
+    if checks:
+        from gaugellm.errors import RunConfigError
+        from gaugellm.reports.checks import parse_checks
+
+        try:
+            parse_checks(checks)
+        except ValueError as exc:
+            raise RunConfigError(str(exc)) from None
     loaded = load_report(file)
+    if checks:
+        from gaugellm.reports.checks import evaluate_checks
+
+        loaded.checks = evaluate_checks(checks, loaded)
     if not quiet:
         from gaugellm.reports import render_console
         from gaugellm.reports.console import make_console
@@ -73,3 +98,9 @@ def report(
             problems.append(str(exc))
     if problems:
         raise ReportError("; ".join(problems))
+    if checks:
+        from gaugellm.reports.checks import failed_checks_error
+
+        failed = failed_checks_error(loaded.checks)
+        if failed is not None:
+            raise failed

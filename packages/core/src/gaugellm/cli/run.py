@@ -72,20 +72,91 @@ def _collector(spec: str) -> dict[str, Any]:
     return _plugin_args(None, name, _plugin_kwargs(text if colon else None, f"--collector {name}", RunConfigError))
 
 
+def default_backend() -> str:
+    """The backend when none is named: the only one installed, else ``openai_http`` when it is installed."""
+    from gaugellm.errors import RunConfigError
+    from gaugellm.plugins.registry import list_plugins
+
+    usable = [entry.name for entry in list_plugins("backend") if entry.status == "ok"]
+    if len(usable) == 1:
+        return usable[0]
+    if "openai_http" in usable:
+        return "openai_http"
+    if not usable:
+        raise RunConfigError(
+            "no backend is installed: pip install gaugellm-backend-openai (any OpenAI-compatible server) "
+            "or gaugellm-backend-vllm"
+        )
+    raise RunConfigError(f"which backend? give --backend NAME (installed: {', '.join(sorted(usable))})")
+
+
+def _ask_for_required_args(name: str) -> None:
+    """The default backend with nothing given: name what it needs (``--target URL``) rather than a field error."""
+    from gaugellm.errors import RunConfigError
+    from gaugellm.plugins.registry import load_args_class
+
+    required = [
+        field for field, info in load_args_class(name, kind="backend").model_fields.items() if info.is_required()
+    ]
+    if not required:
+        return
+    metavars = {"target": "--target URL", "model": "--model NAME"}
+    options = " and ".join(metavars.get(field, field) for field in required)
+    raise RunConfigError(
+        f"what should {name} measure? give {options} (or the backend's args with --backend-kwargs; "
+        f"see `gaugellm backends show {name}`)"
+    )
+
+
+def parse_labels(texts: tuple[str, ...]) -> dict[str, str]:
+    """``("build=12", "gpu=h100")`` -> ``{"build": "12", "gpu": "h100"}``; the keys are checked by the config."""
+    from gaugellm.errors import RunConfigError
+
+    labels: dict[str, str] = {}
+    for text in texts:
+        key, equals, value = text.partition("=")
+        if not equals or not key.strip():
+            raise RunConfigError(f"--label {text!r}: write KEY=VALUE, e.g. --label build=1234")
+        labels[key.strip()] = value.strip()
+    return labels
+
+
+def complete_backend(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of ``--backend``: the installed backends' names (read from metadata, nothing imported)."""
+    from gaugellm.plugins.registry import list_plugins
+
+    return [entry.name for entry in list_plugins("backend") if entry.name.startswith(incomplete)]
+
+
 def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict[str, Any]:
     """The config file's options, overridden by those given on the command line (``None``/empty: not given)."""
     from gaugellm.errors import BackendArgsError, RunConfigError
     from gaugellm.runner.config import load_config_file
 
     merged: dict[str, Any] = load_config_file(config_file) if config_file is not None else {}
+    name = options.pop("backend")
+    file_backend = merged.get("backend")
+    defaulted = name is None and not (isinstance(file_backend, dict) and "type" in file_backend)
+    if defaulted:
+        name = default_backend()
     backend = _plugin_args(
-        merged.get("backend"),
-        options.pop("backend"),
+        file_backend,
+        name,
         _plugin_kwargs(options.pop("backend_kwargs"), "--backend-kwargs", BackendArgsError),
     )
-    if "type" not in backend:
-        raise RunConfigError("which backend? give --backend NAME (see `gaugellm backends list`)")
+    for field in ("target", "model"):
+        value = options.pop(field, None)
+        if value is not None:
+            backend[field] = value
+    if defaulted and set(backend) == {"type"}:
+        _ask_for_required_args(backend["type"])
     merged["backend"] = backend
+    labels = options.pop("labels", ())
+    if labels:
+        merged["labels"] = {**(merged.get("labels") or {}), **parse_labels(labels)}
+    checks = options.pop("checks", ())
+    if checks:
+        merged["checks"] = [*(merged.get("checks") or []), *checks]
     executor_name, executor_kwargs = options.pop("executor"), options.pop("executor_kwargs")
     if executor_name is not None or executor_kwargs is not None or "executor" in merged:
         executor = _plugin_args(
@@ -106,11 +177,50 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
 
 
 @click.command(context_settings={"max_content_width": 110})
-@click.option("--backend", "-b", metavar="NAME", help="The backend to use (see `gaugellm backends list`).")
+@click.option(
+    "--target",
+    metavar="URL",
+    envvar="GAUGELLM_TARGET",
+    help="The server to measure: fills the backend's target (e.g. http://127.0.0.1:8000).",
+)
+@click.option(
+    "--model", metavar="NAME", envvar="GAUGELLM_MODEL", help="The model to ask for: fills the backend's model."
+)
+@click.option(
+    "--backend",
+    "-b",
+    metavar="NAME",
+    envvar="GAUGELLM_BACKEND",
+    shell_complete=complete_backend,
+    help="The backend to use (see `gaugellm backends list`). [default: the only one installed, else openai_http]",
+)
 @click.option(
     "--backend-kwargs", metavar="JSON", help="The backend's args as a JSON object (see `gaugellm backends show NAME`)."
 )
-@click.option("--profile", "-p", type=click.Choice(_PROFILES), help="How requests are sent. [default: synchronous]")
+@click.option(
+    "--check",
+    "checks",
+    multiple=True,
+    metavar="CHECK",
+    envvar="GAUGELLM_CHECK",
+    help="Fail the run (exit status 3) unless every benchmark meets CHECK, e.g. 'ttft.p99<=300ms', 'error_rate<1%', "
+    "'request_rate>=20', 'slo.attainment>=99%'. Repeatable (docs/checks.md).",
+)
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    metavar="KEY=VALUE",
+    envvar="GAUGELLM_LABEL",
+    help="Label the run (build=1234, gpu=h100): shown in every report, matched by `gaugellm compare`. Repeatable.",
+)
+@click.option(
+    "--profile",
+    "-p",
+    type=click.Choice(_PROFILES),
+    envvar="GAUGELLM_PROFILE",
+    help="How requests are sent. [default: synchronous]",
+)
 @click.option(
     "--rate",
     "-r",
@@ -181,8 +291,20 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     metavar="SPEC|FILE",
     help="Synthetic spec (prompt_tokens=256,output_tokens=128) or a .jsonl/.csv file. [default: 128/64 tokens]",
 )
-@click.option("--max-requests", "-n", type=int, help="Requests per stage (warm-up and cool-down included).")
-@click.option("--max-seconds", "-t", type=float, help="Seconds per stage (warm-up and cool-down included).")
+@click.option(
+    "--max-requests",
+    "-n",
+    type=int,
+    envvar="GAUGELLM_MAX_REQUESTS",
+    help="Requests per stage (warm-up and cool-down included).",
+)
+@click.option(
+    "--max-seconds",
+    "-t",
+    type=float,
+    envvar="GAUGELLM_MAX_SECONDS",
+    help="Seconds per stage (warm-up and cool-down included).",
+)
 @click.option("--max-errors", type=float, help="Stop after N errors, or once the error rate exceeds F (0 < F < 1).")
 @click.option(
     "--warmup",
@@ -197,6 +319,7 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     "-o",
     multiple=True,
     metavar="FILE",
+    envvar="GAUGELLM_OUTPUT",
     help="Write the report here; .json, .csv, .html or .prom (Prometheus text). Repeatable.",
 )
 @click.option(
@@ -216,6 +339,7 @@ def build_config_dict(config_file: Path | None, options: dict[str, Any]) -> dict
     "--executor",
     "-e",
     metavar="NAME",
+    envvar="GAUGELLM_EXECUTOR",
     help="Where the workers run (see `gaugellm plugins list --kind executor`). [default: local]",
 )
 @click.option(
@@ -254,13 +378,14 @@ def run(config_file: Path | None, quiet: bool, no_records: bool | None, **option
 
     \b
     Examples:
-      gaugellm run -b openai_http --backend-kwargs '{"target": "http://127.0.0.1:8000"}' -n 100 -o run.json
-      gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p constant -r 5,10,20 -t 60 --warmup 5s
-      gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p sweep -r 8 -t 30 -o sweep.html
-      gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p capacity --slo 'ttft<=500ms,tpot<=50ms'
+      gaugellm run --target http://127.0.0.1:8000 -n 100 -o run.json
+      gaugellm run --target URL -p constant -r 5,10,20 -t 60 --warmup 5s
+      gaugellm run --target URL -p constant -r 10 -t 60 --check 'ttft.p99<=300ms' --check 'error_rate<1%'
+      gaugellm run --target URL -p sweep -r 8 -t 30 --label build=1234 -o sweep.html
+      gaugellm run --target URL -p capacity --slo 'ttft<=500ms,tpot<=50ms'
+      gaugellm run --target URL -p replay --trace mooncake.jsonl --speedup 2
+      gaugellm run -b openai_http --backend-kwargs '{"target": "...", "api_key": "..."}' -n 10
       gaugellm run --config run.yaml -p poisson -r 20 --burstiness 0.5 --ramp-up 10s -t 60
-      gaugellm run -b openai_http --backend-kwargs '{"target": "..."}' -p replay --trace mooncake.jsonl --speedup 2
-      gaugellm run --config run.yaml --max-seconds 10
     """
     import asyncio
 
@@ -311,3 +436,8 @@ def run(config_file: Path | None, quiet: bool, no_records: bool | None, **option
             click.echo(f"wrote {path}")
     if result.error is not None:
         raise result.error
+    from gaugellm.reports.checks import failed_checks_error
+
+    failed = failed_checks_error(result.report.checks)
+    if failed is not None:
+        raise failed

@@ -1,15 +1,16 @@
-"""Requests read from a JSONL, JSON, CSV or TSV file."""
+"""Requests read from a JSONL, JSON, CSV or TSV file, or (extra ``datasets``) a saved, Parquet or Hub dataset."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from gaugellm.backend.schemas import GenerationRequest
 from gaugellm.data.dataset import Dataset
 from gaugellm.data.distributions import TokenDistribution
-from gaugellm.data.readers import read_rows
+from gaugellm.data.readers import Row, read_rows
 from gaugellm.data.records import PromptRecord, to_record
 from gaugellm.data.rng import RequestRandom
 from gaugellm.data.tokens import TokenCounter
@@ -127,10 +128,28 @@ def load_file_dataset(
     chat: bool | None,
     output_tokens: TokenDistribution | None = None,
     samples: int | None = None,
+    split: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> FileDataset:
-    """Read and check every row of ``path``; ``samples`` keeps only the first that many requests."""
+    """Read and check every row of ``path``; ``samples`` keeps only the first that many requests.
+
+    ``columns`` maps our field names to the data's own (``{"prompt": "question"}``); ``split`` picks one split of a
+    dataset that has several (see :mod:`gaugellm.data.hf_datasets`).
+    """
+    from gaugellm.data.hf_datasets import is_datasets_source
+
     shown = str(path)
-    file_format, rows, data = read_rows(path, shown)
+    mapping = dict(columns or {})
+    if is_datasets_source(path):
+        from gaugellm.data.hf_datasets import read_dataset_rows
+
+        file_format, rows, checksum = read_dataset_rows(path, shown, split=split, columns=mapping)
+    else:
+        if split is not None:
+            raise DataError(f"--data: split={split} applies to a saved or Hub dataset, not to {shown}")
+        file_format, rows, data = read_rows(path, shown)
+        rows = _renamed(rows, mapping, shown)
+        checksum = hashlib.sha256(data).hexdigest()
     records = [to_record(row, shown) for row in rows]
     if chat is False:
         for record in records:
@@ -143,9 +162,26 @@ def load_file_dataset(
         records,
         counter,
         file_format=file_format,
-        checksum=hashlib.sha256(data).hexdigest(),
+        checksum=checksum,
         seed=seed,
         chat=chat,
         output_tokens=output_tokens,
         shown=shown,
     )
+
+
+def _renamed(rows: list[Row], columns: Mapping[str, str], shown: str) -> list[Row]:
+    """Rows with the data's columns renamed to our fields; a mapped column that no row has is an error."""
+    if not columns:
+        return rows
+    for ours, theirs in columns.items():
+        if not any(theirs in row.fields for row in rows):
+            raise DataError(f"{shown}: no row has the column {theirs!r} that column.{ours} names")
+    renamed = []
+    for row in rows:
+        fields = dict(row.fields)
+        for ours, theirs in columns.items():
+            if theirs in fields:
+                fields[ours] = fields.pop(theirs)
+        renamed.append(Row(row.where, row.line, fields, row.from_text))
+    return renamed

@@ -43,6 +43,8 @@ def load_dataset(
             chat=chosen_chat,
             output_tokens=parsed.output_tokens,
             samples=parsed.samples,
+            split=parsed.split,
+            columns=parsed.columns,
         )
     from gaugellm.data.synthetic import SyntheticDataset
 

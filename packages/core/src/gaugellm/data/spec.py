@@ -64,7 +64,9 @@ _SYNTHETIC_KEYS = (
     "prefix_groups",
     "prefix_skew",
 )
-_FILE_KEYS = ("path", *("output_tokens" + suffix for suffix in _LENGTH_SUFFIXES), *_COMMON_KEYS)
+_FILE_KEYS = ("path", *("output_tokens" + suffix for suffix in _LENGTH_SUFFIXES), *_COMMON_KEYS, "split", "columns")
+#: The fields a column mapping can fill (``column.prompt=question``): what a data row's checks read.
+MAPPABLE_FIELDS = ("prompt", "text", "messages", "id", "output_tokens", "max_tokens", "tools", "params")
 _DISTRIBUTIONS = ("fixed", "uniform", "choice", "normal", "lognormal")
 
 _RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
@@ -98,6 +100,8 @@ class FileSpec:
     samples: int | None = None
     seed: int | None = None
     chat: bool | None = None
+    split: str | None = None  # a saved or Hub dataset with several splits: which one
+    columns: Mapping[str, str] = dataclasses.field(default_factory=dict)  # our field -> the data's column
 
 
 def parse_spec(spec: str | Mapping[str, Any] | None) -> SyntheticSpec | FileSpec:
@@ -124,7 +128,7 @@ def parse_spec(spec: str | Mapping[str, Any] | None) -> SyntheticSpec | FileSpec
             raise DataError("--data as JSON must be an object of spec keys")
         return _from_mapping(_flatten(loaded))
     # A path that exists is a file even if its name has '=' in it; text without '=' can only be a path.
-    if "=" not in text or Path(text).is_file():
+    if "=" not in text or Path(text).exists():
         return FileSpec(path=Path(text))
     return _from_mapping(_split_pairs(text))
 
@@ -170,6 +174,7 @@ def _check_keys(pairs: Mapping[str, Any], allowed: tuple[str, ...], what: str) -
 
 def _from_mapping(pairs: dict[str, Any]) -> SyntheticSpec | FileSpec:
     if "path" in pairs:
+        columns = _columns(pairs)
         _check_keys(pairs, _FILE_KEYS, "a data file")
         path = pairs["path"]
         if not isinstance(path, str | Path) or not str(path).strip():
@@ -181,8 +186,31 @@ def _from_mapping(pairs: dict[str, Any]) -> SyntheticSpec | FileSpec:
             samples=_optional_int(pairs, "samples", minimum=1),
             seed=_optional_int(pairs, "seed", minimum=None),
             chat=_optional_bool(pairs, "chat"),
+            split=None if pairs.get("split") is None else str(pairs["split"]).strip() or None,
+            columns=columns,
         )
     return _synthetic(pairs)
+
+
+def _columns(pairs: dict[str, Any]) -> dict[str, str]:
+    """``column.prompt=question`` items (string form) or ``columns: {prompt: question}`` (a mapping), checked."""
+    raw = pairs.get("columns") or {}
+    if not isinstance(raw, Mapping):
+        raise DataError("--data: 'columns' must map our field names to the data's columns, e.g. {prompt: question}")
+    columns = {str(key): value for key, value in raw.items()}
+    for key in [key for key in pairs if key.startswith("column.")]:
+        columns[key.removeprefix("column.")] = pairs.pop(key)
+    pairs.pop("columns", None)
+    for ours, theirs in columns.items():
+        if ours not in MAPPABLE_FIELDS:
+            close = difflib.get_close_matches(ours, MAPPABLE_FIELDS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"it can fill {', '.join(MAPPABLE_FIELDS)}"
+            raise DataError(f"--data: a column mapping cannot fill {ours!r}; {hint}")
+        if not isinstance(theirs, str) or not theirs.strip():
+            raise DataError(f"--data: column.{ours} must name a column of the data")
+    if columns:
+        pairs["columns"] = True  # checked: let the key check below see it as known
+    return {ours: theirs.strip() for ours, theirs in columns.items()}
 
 
 def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:

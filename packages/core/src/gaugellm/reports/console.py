@@ -167,9 +167,14 @@ def render_console(report: RunReport, console: Console) -> None:
     from rich.table import Table
 
     backend = report.backend.get("name") or report.backend.get("type") or report.config.get("backend") or "backend"
-    state = "[green]complete[/green]" if report.complete else "[bold red]INCOMPLETE[/bold red]"
+    from gaugellm.reports.run_state import run_state
+
+    state_of_run = run_state(report)
+    style = {"good": "green", "warn": "yellow", "bad": "bold red"}[state_of_run.level]
+    state = f"[{style}]{escape(state_of_run.text if report.complete else 'INCOMPLETE')}[/{style}]"
+    labels = [f"{key}={value}" for key, value in report.labels.items()]
     heading = " · ".join(
-        escape(part) for part in (f"gaugellm {report.gaugellm_version}", str(backend), report.created_at)
+        escape(part) for part in (f"gaugellm {report.gaugellm_version}", str(backend), report.created_at, *labels)
     )
     title = f"{heading} · {state}"
     caption = "times in ms (p50 / p99); lat = end - dispatch, sched = end - scheduled time"
@@ -208,6 +213,7 @@ def render_console(report: RunReport, console: Console) -> None:
         _capacity(report.capacity, console)
     _collector_table(report, console)
     _timeline_lines(report, console)
+    _checks_table(report, console)
 
     errors = [(benchmark.name, group) for benchmark in report.benchmarks for group in benchmark.metrics.errors]
     if errors:
@@ -229,6 +235,30 @@ def render_console(report: RunReport, console: Console) -> None:
         console.print(f"token counting: {counting}", markup=False)
     if not report.complete:
         console.print(f"[bold red]run incomplete[/bold red]: {escape(report.error or 'interrupted')}")
+
+
+def _checks_table(report: RunReport, console: Console) -> None:
+    """Each check per benchmark: the figure and pass or fail (``--check``)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from gaugellm.reports.checks import describe_value
+
+    if not report.checks:
+        return
+    failed = sum(1 for check in report.checks if not check.passed)
+    title = f"Checks: {failed} of {len(report.checks)} failed" if failed else f"Checks: all {len(report.checks)} passed"
+    table = Table(title=title, title_justify="left")
+    for name, justify in (("check", "left"), ("benchmark", "left"), ("value", "right"), ("result", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for check in report.checks:
+        table.add_row(
+            escape(check.check),
+            escape(check.benchmark or "(run)"),
+            escape(describe_value(check)),
+            "[green]pass[/green]" if check.passed else "[bold red]FAIL[/bold red]",
+        )
+    console.print(table)
 
 
 def _collector_table(report: RunReport, console: Console) -> None:

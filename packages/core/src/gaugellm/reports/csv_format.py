@@ -169,10 +169,25 @@ _REQUEST_TYPE_COLUMNS: list[tuple[str, Getter]] = [
     for statistic in STATISTIC_COLUMNS
 ]
 
+#: Run columns, last: the run's labels (``key=value;...``, the same on every row) and this benchmark's checks
+#: (``pass``, or ``fail:`` and the failed checks; empty when no check applied to it).
+RUN_COLUMNS: tuple[str, ...] = ("labels", "checks")
+
 #: Every column, in order.
 CSV_COLUMNS: tuple[str, ...] = (
-    tuple(name for name, _ in _COLUMNS) + CAPACITY_COLUMNS + tuple(name for name, _ in _REQUEST_TYPE_COLUMNS)
+    tuple(name for name, _ in _COLUMNS)
+    + CAPACITY_COLUMNS
+    + tuple(name for name, _ in _REQUEST_TYPE_COLUMNS)
+    + RUN_COLUMNS
 )
+
+
+def _checks_cell(report: RunReport, benchmark: BenchmarkReport) -> str | None:
+    mine = [check for check in report.checks if check.benchmark == benchmark.name]
+    if not mine:
+        return None
+    failed = [check.check for check in mine if not check.passed]
+    return "fail: " + "; ".join(failed) if failed else "pass"
 
 
 def _cell(value: Any) -> Any:
@@ -205,6 +220,10 @@ def render_csv(report: RunReport) -> str:
             [_cell(get(benchmark)) for _, get in _COLUMNS]
             + [_cell(value) for value in tail]
             + [_cell(get(benchmark)) for _, get in _REQUEST_TYPE_COLUMNS]
+            + [
+                _cell(";".join(f"{key}={value}" for key, value in report.labels.items()) or None),
+                _cell(_checks_cell(report, benchmark)),
+            ]
             + [
                 _cell(value)
                 for c, name in collected

@@ -8,6 +8,7 @@ seconds, and a distribution's statistics are a ``statistic`` label (``mean``, ``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -37,6 +38,11 @@ _DISTRIBUTIONS = {
     "ttft_from_schedule": ("gaugellm_ttft_from_schedule_seconds", "First token minus the scheduled send time."),
     "dispatch_lag": ("gaugellm_dispatch_lag_seconds", "How late requests were sent after their scheduled time."),
 }
+
+
+def _label_name(key: str) -> str:
+    """A run label's key as a Prometheus label name: ``label_`` + the key, other characters than [A-Za-z0-9_] as _."""
+    return "label_" + re.sub(r"[^A-Za-z0-9_]", "_", key)
 
 
 def _figure(name: str, help_text: str, unit: str, labels: dict[str, str], value: float | None) -> Iterator[Figure]:
@@ -92,17 +98,33 @@ def _benchmark(benchmark: BenchmarkReport) -> Iterator[Figure]:
 
 def report_figures(report: RunReport) -> Iterator[Figure]:
     """Every figure of the report, run-wide ones first, then each benchmark's, then the capacity found."""
-    backend = str(report.backend.get("type") or (report.config.get("backend") or {}).get("type") or "")
+    configured = report.config.get("backend")
+    if isinstance(configured, dict):
+        configured = configured.get("type")
+    backend = str(report.backend.get("type") or configured or "")
     yield Figure(
         "gaugellm_run_info",
         "The run: gaugellm version, backend and when.",
         "1",
-        {"gaugellm_version": report.gaugellm_version, "backend": backend, "created_at": report.created_at},
+        {
+            "gaugellm_version": report.gaugellm_version,
+            "backend": backend,
+            "created_at": report.created_at,
+            **{_label_name(key): value for key, value in report.labels.items()},
+        },
         1.0,
     )
     yield Figure("gaugellm_run_complete", "1 when the run completed.", "1", {}, float(report.complete))
     for benchmark in report.benchmarks:
         yield from _benchmark(benchmark)
+    for check in report.checks:
+        yield Figure(
+            "gaugellm_check_passed",
+            "1 when the check (--check) passed on the benchmark.",
+            "1",
+            {"check": check.check, "benchmark": check.benchmark or ""},
+            float(check.passed),
+        )
     capacity = report.capacity
     if capacity is not None:
         labels: dict[str, str] = {"by": capacity.by}

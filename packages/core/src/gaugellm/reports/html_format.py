@@ -35,6 +35,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #e5e7eb; }
 h3 { font-size: 15px; margin: 20px 0 6px; }
 .meta { color: #4b5563; } .bad { color: #b91c1c; font-weight: 600; } .good { color: #15803d; font-weight: 600; }
+.warn { color: #b45309; font-weight: 600; }
 table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid #e5e7eb; padding: 3px 8px; text-align: right; white-space: nowrap; }
 th { background: #f3f4f6; } td:first-child, th:first-child { text-align: left; }
@@ -47,6 +48,7 @@ td.text { text-align: left; white-space: normal; max-width: 640px; word-break: b
 .axis-label { font-size: 11px; fill: #4b5563; } .tick { font-size: 10px; fill: #4b5563; }
 .legend { font-size: 11px; fill: #111827; } .grid { stroke: #f3f4f6; } .axis { stroke: #9ca3af; }
 .marker { stroke: #111827; stroke-dasharray: 3 3; } .marker-label { font-size: 10px; fill: #111827; }
+.point-label { font-size: 9px; fill: #374151; }
 pre { background: #f9fafb; border: 1px solid #e5e7eb; padding: 8px; overflow: auto; font-size: 12px; }
 """
 
@@ -226,6 +228,26 @@ def _slo_section(report: RunReport) -> str:
         "interval; goodput = good requests per second; the limit columns count the requests that broke each limit."
         "</p>"
     )
+
+
+def _checks_section(report: RunReport) -> str:
+    """Each check per benchmark, pass or fail (``--check``)."""
+    from gaugellm.reports.checks import describe_value
+
+    if not report.checks:
+        return ""
+    failed = sum(1 for check in report.checks if not check.passed)
+    rows = [
+        [
+            (check.check, ""),
+            (check.benchmark or "(run)", ""),
+            (describe_value(check), ""),
+            ("pass", "good") if check.passed else ("FAIL", "bad"),
+        ]
+        for check in report.checks
+    ]
+    verdict = f"{failed} of {len(report.checks)} failed" if failed else f"all {len(report.checks)} passed"
+    return f"<h2>Checks: {escape(verdict)}</h2>" + _table(("check", "benchmark", "value", "result"), rows)
 
 
 def _collector_section(report: RunReport) -> str:
@@ -520,19 +542,20 @@ def render_html(report: RunReport) -> str:
     """The whole page as text."""
     document = report_document(report)  # the redacted view, the same one the JSON file holds
     backend = report.backend.get("name") or report.backend.get("type") or report.config.get("backend") or "backend"
-    state = (
-        "<span class='good'>complete</span>"
-        if report.complete
-        else f"<span class='bad'>INCOMPLETE: {escape(report.error or 'interrupted')}</span>"
-    )
+    from gaugellm.reports.run_state import run_state
+
+    state_of_run = run_state(report)
+    state = f"<span class='{state_of_run.level}'>{escape(state_of_run.text)}</span>"
+    labels = "".join(f" · {escape(key)}={escape(value)}" for key, value in report.labels.items())
     counting = ", ".join(f"{kind}: {source}" for kind, source in report.token_counting.items()) or "not recorded"
     title = f"gaugellm report · {backend} · {report.created_at}"
     body = [
         f"<h1>{escape(title)}</h1>",
         f"<p class='meta'>gaugellm {escape(report.gaugellm_version)} · report version {report.version} · {state} · "
-        f"token counting: {escape(counting)}</p>",
+        f"token counting: {escape(counting)}{labels}</p>",
         "<h2>Summary</h2>",
         _summary_table(report),
+        _checks_section(report),
         _capacity_section(report),
         _slo_section(report),
         _cost_section(report),

@@ -22,6 +22,7 @@ __all__ = [
     "REPORT_VERSION",
     "BenchmarkReport",
     "CapacityProbeReport",
+    "CheckResult",
     "CapacityReport",
     "CollectorReport",
     "CostReport",
@@ -34,7 +35,7 @@ __all__ = [
 #: The version of the report document this gaugellm writes (and the newest it reads). Version 2 added SLO, load,
 #: cost and capacity sections, version 3 the collectors' samples and the client's timeline; all optional, so an
 #: older document reads as a newer one without them.
-REPORT_VERSION = 3
+REPORT_VERSION = 4
 
 
 def _now_iso() -> str:
@@ -214,6 +215,19 @@ class TimelineReport(SampledSeries):
     stages: list[StageSpan] = Field(default_factory=list, description="Each stage's span, in the order they ran.")
 
 
+class CheckResult(BaseModel):
+    """One check (``--check``) against one benchmark, or against the run for ``capacity``."""
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    check: str = Field(description="As written, e.g. 'ttft.p99<=300ms'.")
+    metric: str = Field(description="The figure's path in the benchmark's metrics, e.g. 'ttft.p99', or 'capacity'.")
+    unit: Literal["ms", "share", "number"] = Field(description="ms for times, share for fractions, else number.")
+    benchmark: str | None = Field(description="The benchmark checked; null for a run-level figure (capacity).")
+    value: float | None = Field(description="The figure, in the report's unit; null when the benchmark has none.")
+    passed: bool = Field(description="The figure exists and meets the check (a missing figure fails).")
+
+
 class RunReport(BaseModel):
     """A whole run: its configuration (secrets masked), where it ran, and its benchmarks.
 
@@ -241,6 +255,12 @@ class RunReport(BaseModel):
     )
     timeline: TimelineReport | None = Field(
         default=None, description="The client's figures per window over the run, on the collectors' clock."
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="The run's key=value labels (--label): shown in reports, matched by compare."
+    )
+    checks: list[CheckResult] = Field(
+        default_factory=list, description="Each check (--check) per benchmark; a failing one fails the run (status 3)."
     )
     complete: bool = Field(default=True, description="False when the run was interrupted; what it measured is kept.")
     error: str | None = Field(default=None, description="Why the run ended early, if it did.")

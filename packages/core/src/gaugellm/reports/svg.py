@@ -139,6 +139,10 @@ def line_chart(
                 f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{color}">'
                 f"<title>{named}{escape(line.name)}: {_fmt(y)} at {_fmt(x)}</title></circle>"
             )
+            if label and index == 0:  # the first line's points name their stage on the page, below it (printed, too)
+                parts.append(
+                    f'<text x="{sx(x) + 4:.1f}" y="{sy(y) + 13:.1f}" class="point-label">{escape(label)}</text>'
+                )
         legend_x = _LEFT + (index % 3) * 170
         legend_y = 34 + (index // 3) * 14
         parts.append(

@@ -48,6 +48,7 @@ _PROFILE_OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "capacity": (("capacity_by", "budget", "precision"), "-p capacity"),
 }
 
+_LABEL_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|m|min|h)?\s*$")
 _DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
@@ -140,6 +141,16 @@ class RunConfig(BaseModel):
         description="Per-request limits, e.g. 'ttft<=500ms,tpot<=50ms' (metrics: ttft, itl, tpot, latency, "
         "ttft_from_schedule, latency_from_schedule; units ms or s); see docs/slo.md.",
     )
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="key=value labels of the run (--label): shown in every report, matched by `gaugellm compare`.",
+    )
+    checks: list[str] = Field(
+        default_factory=list,
+        max_length=bounds.MAX_CHECKS,
+        description="Pass/fail checks (--check), e.g. 'ttft.p99<=300ms' or 'error_rate<1%': evaluated per benchmark "
+        "at the end; a failing one makes the run exit with status 3 (docs/checks.md).",
+    )
     slo_attainment: float = Field(
         default=0.99,
         gt=0,
@@ -215,6 +226,39 @@ class RunConfig(BaseModel):
     @classmethod
     def _slo_limits(cls, value: Any) -> Any:
         return normalise_slo(value)
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        if len(value) > bounds.MAX_LABELS:
+            raise ValueError(f"at most {bounds.MAX_LABELS} labels")
+        labels: dict[str, str] = {}
+        for key, text in value.items():
+            if not isinstance(key, str) or not _LABEL_KEY.match(key) or len(key) > bounds.MAX_LABEL_KEY:
+                raise ValueError(
+                    f"label key {str(key)[:40]!r} must start with a letter and hold only letters, digits, _ . -"
+                    f" (at most {bounds.MAX_LABEL_KEY} characters)"
+                )
+            if isinstance(text, bool) or not isinstance(text, str | int | float):
+                raise ValueError(f"label {key!r} must be a string")
+            if len(str(text)) > bounds.MAX_LABEL_VALUE:
+                raise ValueError(f"label {key!r} is longer than {bounds.MAX_LABEL_VALUE} characters")
+            labels[key] = str(text)
+        return labels
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _checks(cls, value: Any) -> Any:
+        texts = [value] if isinstance(value, str) else value
+        if isinstance(texts, list):
+            from gaugellm.reports.checks import parse_check
+
+            for text in texts:
+                if isinstance(text, str):
+                    parse_check(text)  # a ValueError says what is wrong, before anything runs
+        return texts
 
     @field_validator("slo_attainment", mode="before")
     @classmethod

@@ -325,7 +325,7 @@ def _report(config: RunConfig, plan: _Plan, measured: _Measured) -> RunReport:
         measured.failure = RunIncompleteError(barren)
         complete, error_text = False, barren
     executor = plan.executor
-    return run_report(
+    report = run_report(
         config=config.redacted(),
         stages=stages,
         backend_info=measured.backend_info,
@@ -346,6 +346,12 @@ def _report(config: RunConfig, plan: _Plan, measured: _Measured) -> RunReport:
         timeline=measured.timeline,
         origin_unix=measured.origin_unix,
     )
+    report.labels = dict(config.labels)
+    if config.checks:
+        from gaugellm.reports.checks import evaluate_checks
+
+        report.checks = evaluate_checks(config.checks, report)
+    return report
 
 
 def _failure(
