@@ -3,6 +3,7 @@ joined to it, and the simulated server. Every node is removed at the end, whatev
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,25 @@ import pytest
 HERE = str(Path(__file__).parent)
 if HERE not in sys.path:  # the tests' helpers (runs.py) import by name, as --import-mode=importlib does not
     sys.path.insert(0, HERE)
+
+RAY_MISSING_REASON = (
+    "tests/ray: Ray and gaugellm-executor-ray are not installed in this environment (the default one stays light); "
+    "run them with `hatch run ray:test`"
+)
+
+
+def ray_installed() -> bool:
+    return importlib.util.find_spec("ray") is not None and importlib.util.find_spec("gaugellm_ray") is not None
+
+
+# Not collected where they cannot run: the default environment has neither Ray nor the plugin.
+collect_ignore_glob = [] if ray_installed() else ["test_*.py"]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not ray_installed():
+        terminalreporter.write_line(f"skipped {RAY_MISSING_REASON}")
+
 
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 # Ray swaps 127.0.0.1 for the machine's outward address when it connects; this keeps every node on the loopback.
