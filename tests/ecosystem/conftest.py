@@ -24,6 +24,7 @@ PROJECTS = {
     "gaugellm-backend-openai": REPO / "packages" / "backend-openai",
     "gaugellm-backend-vllm": REPO / "packages" / "backend-vllm",
     "gaugellm-collector-prometheus": REPO / "packages" / "collector-prometheus",
+    "gaugellm-executor-ray": REPO / "packages" / "executor-ray",
     "gaugellm-backend-echo": PLUGINS / "echo",
     "gaugellm-echo-clone": PLUGINS / "echo-clone",
     "gaugellm-backend-broken": PLUGINS / "broken",

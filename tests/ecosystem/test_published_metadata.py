@@ -23,6 +23,7 @@ OURS = {
     "gaugellm-backend-openai": "gaugellm_openai/__init__.py",
     "gaugellm-backend-vllm": "gaugellm_vllm/__init__.py",
     "gaugellm-collector-prometheus": "gaugellm_prometheus/__init__.py",
+    "gaugellm-executor-ray": "gaugellm_ray/__init__.py",
 }
 URL_LABELS = {"Homepage", "Documentation", "Source", "Issues"}
 

@@ -127,11 +127,11 @@ class ExecutorConformance:
         responses, _ = await run_stage(started, items)
         for worker, work in items.items():
             response = responses[work[0].index]
-            offset = started.workers[worker].clock_offset_ns
+            # responses come back on the runner's clock (an executor whose workers run elsewhere translates them);
+            # only how well it knows a worker's offset is slack
             slack = started.workers[worker].clock_uncertainty_ns
             dispatched = response.dispatched_ns
             assert dispatched is not None
-            dispatched -= offset  # back to the runner's clock
             assert dispatched >= work[0].scheduled_ns - slack, "sent before it was due"  # type: ignore[operator]
             assert dispatched - work[0].scheduled_ns < 2_000_000_000 + slack, "sent far too late"  # type: ignore[operator]
 

@@ -17,8 +17,9 @@ What an executor must guarantee (``gaugellm.testing.ExecutorConformance`` checks
    a worker emits reaches ``next_event`` (in order per worker). A worker that dies becomes one
    :class:`~gaugellm.runner.executor.messages.WorkerLost` event, never a hang.
 3. **One clock.** Timed work carries absolute ``perf_counter_ns`` times of the runner's clock. Workers on this
-   machine share it (``CLOCK_MONOTONIC``); a worker elsewhere must translate, and declare the offset it applies
-   and its uncertainty in its :class:`WorkerInfo`.
+   machine share it (``CLOCK_MONOTONIC``); a worker elsewhere must translate both ways (the times it is given, and
+   its responses' times back, so that the runner reads every response on its own clock), and declare the offset it
+   applies and its uncertainty in its :class:`WorkerInfo`.
 4. **Nothing left behind.** After ``stop()``, no worker and nothing a worker's backend started is still running.
 """
 
