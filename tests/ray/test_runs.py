@@ -38,6 +38,14 @@ async def test_a_run_on_ray_counts_and_measures_what_a_local_run_does(cluster: A
     assert len(set(nodes)) == 2, "the workers run on both nodes"
     assert sorted(nodes.count(node) for node in set(nodes)) == [2, 2]
     assert all(worker["clock_uncertainty_ns"] == 0 for worker in placement)  # one machine: one clock, exactly
+    # dispatch lag per node: both nodes, every measured request counted once, none on a one-machine local run
+    by_node = remote.benchmarks[0].dispatch_lag_by_node
+    assert by_node is not None
+    assert len(by_node) == 2
+    assert all(node.split("/")[1] in {n[:8] for n in nodes} for node in by_node)
+    assert sum(lag.count for lag in by_node.values()) == ours.dispatch_lag.count
+    assert all(lag.count > 0 for lag in by_node.values())
+    assert local.benchmarks[0].dispatch_lag_by_node is None
 
 
 async def test_a_worker_whose_clock_is_off_is_measured_and_put_back_on_the_runners_timeline(

@@ -141,8 +141,9 @@ class RayExecutor(Executor[RayExecutorArgs]):
                 backend_info=ready.backend_info,
                 clock_offset_ns=clock.offset_ns,
                 clock_uncertainty_ns=clock.uncertainty_ns,
+                node=f"{placed.hostname}/{placed.node_id[:8]}",  # readable, and apart for nodes on one host
             )
-            for ready, clock in zip(readies, self._clocks, strict=True)
+            for ready, clock, placed in zip(readies, self._clocks, self._placed, strict=True)
         ]
         return self.workers
 

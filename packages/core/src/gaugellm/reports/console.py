@@ -207,6 +207,7 @@ def render_console(report: RunReport, console: Console) -> None:
             table.add_row(name, *(row[index] for row in rows))
     console.print(table)
     _replay_lines(report, console)
+    _node_lag_lines(report, console)
     _slo_table(report, console)
     _reasoning_table(report, console)
     _tool_call_table(report, console)
@@ -329,6 +330,18 @@ def _timeline_lines(report: RunReport, console: Console) -> None:
         if peaks.most_errors:
             parts.append(f"most errors in a window {peaks.most_errors:g}")
         console.print(f"  {span.name}: " + " · ".join(parts), markup=False)
+
+
+def _node_lag_lines(report: RunReport, console: Console) -> None:
+    """Per benchmark whose workers ran on several nodes: each node's dispatch lag (p50 / p99, and how many)."""
+    for benchmark in report.benchmarks:
+        by_node = benchmark.dispatch_lag_by_node
+        if not by_node:
+            continue
+        parts = [
+            f"{node} {format_ms(lag.p50)} / {format_ms(lag.p99)} ms ({lag.count})" for node, lag in by_node.items()
+        ]
+        console.print(f"{benchmark.name}: dispatch lag p50 / p99 by node: " + " · ".join(parts), markup=False)
 
 
 def _replay_lines(report: RunReport, console: Console) -> None:

@@ -172,8 +172,9 @@ _REQUEST_TYPE_COLUMNS: list[tuple[str, Getter]] = [
 
 #: Run columns, last: the run's labels (``key=value;...``, the same on every row), this benchmark's checks (``pass``,
 #: or ``fail:`` and the failed checks; empty when no check applied to it), and the traffic class of a class's row
-#: (each benchmark's row is followed by one row per class, with the same ``benchmark``; empty on the benchmark's).
-RUN_COLUMNS: tuple[str, ...] = ("labels", "checks", "traffic_class")
+#: (each benchmark's row is followed by one row per class, with the same ``benchmark``; empty on the benchmark's), and
+#: each node's dispatch lag p99 (``node=ms;...``) when the workers ran on several nodes.
+RUN_COLUMNS: tuple[str, ...] = ("labels", "checks", "traffic_class", "dispatch_lag_p99_ms_by_node")
 
 #: Every column, in order.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -187,6 +188,13 @@ CSV_COLUMNS: tuple[str, ...] = (
 def _rows(benchmark: BenchmarkReport) -> list[tuple[BenchmarkReport, str | None, BenchmarkReport]]:
     """The benchmark's own row, then one per traffic class: ``(benchmark, class or None, what the row shows)``."""
     return [(benchmark, None, benchmark), *((benchmark, name, view) for name, view in class_views(benchmark))]
+
+
+def _node_lags(benchmark: BenchmarkReport) -> str | None:
+    by_node = benchmark.dispatch_lag_by_node
+    if not by_node:
+        return None
+    return ";".join(f"{node}={'' if lag.p99 is None else round(lag.p99, 6)!r}" for node, lag in by_node.items())
 
 
 def _checks_cell(report: RunReport, benchmark: BenchmarkReport) -> str | None:
@@ -235,6 +243,7 @@ def render_csv(report: RunReport) -> str:
                     _cell(labels),
                     _cell(_checks_cell(report, benchmark) if traffic_class is None else None),
                     _cell(traffic_class),
+                    _cell(_node_lags(benchmark) if traffic_class is None else None),
                 ]
                 + [
                     _cell(value)

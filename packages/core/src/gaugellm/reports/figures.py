@@ -124,6 +124,11 @@ def report_figures(report: RunReport) -> Iterator[Figure]:
         yield from _benchmark(benchmark)
         for traffic_class, view in class_views(benchmark):
             yield from _benchmark(view, traffic_class, benchmark.name)
+        for node, lag in (benchmark.dispatch_lag_by_node or {}).items():
+            on_node = {"benchmark": benchmark.name, "profile": str(benchmark.profile.get("kind", "")), "node": node}
+            yield from _distribution(
+                "gaugellm_node_dispatch_lag_seconds", "Dispatch lag of the requests sent from one node.", on_node, lag
+            )
     for check in report.checks:
         yield Figure(
             "gaugellm_check_passed",

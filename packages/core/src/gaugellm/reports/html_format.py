@@ -232,6 +232,21 @@ def _slo_section(report: RunReport) -> str:
     )
 
 
+def _node_lag_section(report: RunReport) -> str:
+    """Dispatch lag per node, for benchmarks whose workers ran on several nodes (a distributed executor)."""
+    rows = [
+        [(benchmark.name, ""), (node, ""), (str(lag.count), ""), (format_ms(lag.p50), ""), (format_ms(lag.p99), ""),
+         (format_ms(lag.max), "")]
+        for benchmark in report.benchmarks
+        for node, lag in (benchmark.dispatch_lag_by_node or {}).items()
+    ]  # fmt: skip
+    if not rows:
+        return ""
+    return "<h2>Dispatch lag by node</h2>" + _table(
+        ("benchmark", "node", "requests", "p50 ms", "p99 ms", "max ms"), rows
+    )
+
+
 def _checks_section(report: RunReport) -> str:
     """Each check per benchmark, pass or fail (``--check``)."""
     from gaugellm.reports.checks import describe_value
@@ -558,6 +573,7 @@ def render_html(report: RunReport) -> str:
         "<h2>Summary</h2>",
         _summary_table(report),
         _checks_section(report),
+        _node_lag_section(report),
         _capacity_section(report),
         _slo_section(report),
         _cost_section(report),

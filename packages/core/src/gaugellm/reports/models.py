@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gaugellm.__about__ import __version__
-from gaugellm.metrics.models import BenchmarkMetrics
+from gaugellm.metrics.models import BenchmarkMetrics, Distribution
 from gaugellm.metrics.records import RequestRecords
 from gaugellm.reports.redaction import redact, redact_text
 
@@ -74,6 +74,11 @@ class BenchmarkReport(BaseModel):
     incomplete: bool = Field(default=False, description="The stage was cut short (Ctrl-C, a crash, a dead server).")
     stop_reason: str | None = Field(default=None, description="Why the stage ended, e.g. 'max_requests'.")
     cost: CostReport | None = Field(default=None, description="Cost per million tokens (with --price-per-hour).")
+    dispatch_lag_by_node: dict[str, Distribution] | None = Field(
+        default=None,
+        description="Dispatch lag (ms) of the measured requests per node, when the workers ran on several nodes "
+        "(the ray executor); null on one machine, where metrics.dispatch_lag says it all.",
+    )
     classes: dict[str, BenchmarkMetrics] | None = Field(
         default=None,
         description="Each traffic class's metrics over the same window (--class); null for a run without classes.",

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from gaugellm.backend.schemas import ErrorKind, GenerationRequest, GenerationResponse
+from gaugellm.metrics.histogram import LogHistogram
 from gaugellm.runner.error_limit import error_limit_message
 from gaugellm.runner.executor.base import Executor
 from gaugellm.runner.executor.messages import (
@@ -189,6 +190,8 @@ class StageOutcome:
     output_sources: Counter[str] = field(default_factory=Counter)
     last_error: str | None = None
     verdict: ProbeVerdict | None = None  # a capacity probe decided while it ran
+    #: Dispatch lag of the measured requests per node, when the workers run on more than one (see WorkerInfo.node).
+    lag_by_node: dict[str, LogHistogram] | None = None
 
     @property
     def window_ns(self) -> tuple[int, int]:
@@ -253,6 +256,10 @@ class StageRun:
         self.arrivals = spec.arrivals()
         self.next_offset = next(self.arrivals, None) if self.arrivals is not None else None
         self.outstanding: dict[int, dict[int, _Outstanding]] = {worker: {} for worker in shares}
+        # Per-node dispatch lag only where the workers run on several nodes: on one machine it is the overall figure.
+        self.node_of = {info.worker: info.node or info.host for info in control.executor.workers}
+        if len(set(self.node_of.values())) > 1:
+            self.outcome.lag_by_node = {node: LogHistogram() for node in sorted(set(self.node_of.values()))}
         self.sent_to: dict[int, int] = dict.fromkeys(shares, 0)
         self.dispatched: dict[int, int] = dict.fromkeys(shares, 0)
         self.draining: set[int] = set()  # workers asked to end the stage that have not said Drained yet
@@ -406,9 +413,14 @@ class StageRun:
         self.returned += len(event.indexes)
         mine = self.outstanding[event.worker]
         outcome, errors = self.outcome, self.limits.errors
+        by_node = self.outcome.lag_by_node
+        lag = None if by_node is None else by_node.get(self.node_of.get(event.worker, ""))
         for index, response in zip(event.indexes, event.responses, strict=True):
             entry = mine.pop(index, None)
-            self._record(response, index, None if entry is None else entry.item.request.traffic_class)
+            measured = self._record(response, index, None if entry is None else entry.item.request.traffic_class)
+            scheduled, dispatched = response.scheduled_ns, response.dispatched_ns
+            if measured and lag is not None and scheduled is not None and dispatched is not None:
+                lag.record(dispatched - scheduled)
             # judged response by response, not per batch: the limit bites at the error it names (see error_limit.py)
             if not self.ending and response.error is not None and errors.exceeded(outcome.errors, outcome.finished):
                 self.errors_at_limit = outcome.errors
@@ -422,7 +434,8 @@ class StageRun:
             self.control.stop("target_unreachable", message)
             self._end(cancel=True, reason="target_unreachable", error=message)
 
-    def _record(self, response: GenerationResponse, index: int, traffic_class: str | None = None) -> None:
+    def _record(self, response: GenerationResponse, index: int, traffic_class: str | None = None) -> bool:
+        """Count a finished response, and measure it unless warm-up or cool-down leaves it out: whether it was."""
         outcome = self.outcome
         outcome.finished += 1
         error = response.error
@@ -440,7 +453,7 @@ class StageRun:
             outcome.excluded += 1
             if self.control.timeline is not None:
                 self.control.timeline.add(response)
-            return
+            return False
         outcome.sink.add(response)
         if traffic_class is not None:
             outcome.sink.add_to_class(traffic_class, response)
@@ -454,6 +467,7 @@ class StageRun:
         ended = response.ended_ns if response.ended_ns is not None else began
         if outcome.measured_end_ns is None or ended > outcome.measured_end_ns:
             outcome.measured_end_ns = ended
+        return True
 
     # -- ending -----------------------------------------------------------------------------------------------
 

@@ -50,6 +50,9 @@ class WorkerInfo:
     clock_offset_ns: int = 0
     #: ... and how far that offset may be off.
     clock_uncertainty_ns: int = 0
+    #: The machine or cluster node the worker runs on, as the executor names it ("" : ``host`` says it). Workers on
+    #: different nodes get their dispatch lag reported per node.
+    node: str = ""
 
 
 class Executor(ABC, Generic[ArgsT]):
