@@ -149,3 +149,18 @@ def test_a_failure_the_requests_show_too_is_not_repeated() -> None:
     run_search(search, served_rate=40.0)
     names = [probe.stage for probe in search.probes]
     assert not any(name.startswith("confirm@") for name in names), names
+
+
+def test_a_throughput_stage_with_a_handful_measured_reads_its_whole_stage() -> None:
+    """Warm-up covered most of the short throughput stage: two measured requests give no rate; all 160 successes do."""
+    search = CapacitySearch(rule=ProbeRule(target=0.99), probe_seconds=8.0)
+    first = search.next_stage([])
+    assert first is not None
+    stage = StageOutcome(spec=first, sink=BenchmarkAccumulator(slo=SLO), started_at=0.0, start_ns=0, end_ns=2 * 10**9)
+    stage.ok = 160
+    stage.measured_ok = 2
+    stage.measured_start_ns, stage.measured_end_ns = round(0.3e9), round(1.9e9)  # 2 requests in 1.6 s: 1.25/s
+    probe = search.next_stage([stage])
+    assert search.throughput == pytest.approx(80.0)
+    assert probe is not None
+    assert probe.rate == pytest.approx(72.0)  # just below what the stage completed

@@ -50,6 +50,8 @@ __all__ = [
 LOOKS = 4
 #: The bracketing throughput stage runs a quarter of a probe's time, but at least this long.
 MIN_MEASURE_SECONDS = 2.0
+#: The throughput stage's measured window gives its rate only with at least this many measured successes.
+MIN_MEASURED_FOR_RATE = 30
 #: A search never runs more probes than this, whatever its budget.
 MAX_PROBES = 16
 #: The first rate probe sits this far below the measured throughput ...
@@ -247,9 +249,13 @@ class CapacitySearch:
         spec = outcome.spec
         rule = spec.probe or self.rule
         if rule.measure_only:
-            # The measured window's rate; failing that (a warm-up as long as this short stage), every success over
-            # the whole stage, which starts empty and so reads a little low: the search moves up from there.
-            rate = outcome.request_rate or (outcome.ok / took if took > 0 and outcome.ok else None)
+            # The measured window's rate when enough requests were measured for a rate to mean anything; else
+            # (a warm-up that covers most of this short stage leaves a handful, whose window is one request long)
+            # every success over the whole stage, which starts empty and so reads a little low: the search moves
+            # up from there.
+            whole = outcome.ok / took if took > 0 and outcome.ok else None
+            measured = outcome.request_rate if outcome.measured_ok >= MIN_MEASURED_FOR_RATE else None
+            rate = measured or whole
             self.throughput = rate
             verdict = ProbeVerdict(True, "measured the highest completion rate", "measurement")
             self.probes.append(CapacityProbe(spec.name, float(spec.concurrency or 0), verdict, took, rate))
