@@ -20,7 +20,8 @@ def test_two_classes_get_their_shares_and_their_own_figures(start_server: StartS
             sys.executable, "-m", "gaugellm", "run", "--target", server.url, "-p", "constant", "-r", "50", "-n", "300",
             "--class", "chat=3:prompt_tokens=32,output_tokens=8",
             "--class", "summary=1:prompt_tokens=400,output_tokens=48",
-            "--slo", "latency<=40ms", "-q", "-o", "run.json", "-o", "run.csv", "-o", "run.html",
+            "--slo", "latency<=40ms", "--check", "classes.summary.latency.p50>=40ms",
+            "--check", "classes.chat.output_length.mean<=8", "-q", "-o", "run.json", "-o", "run.csv", "-o", "run.html",
         ],
         capture_output=True, text=True, timeout=180, cwd=tmp_path, env=env, check=False,
     )  # fmt: skip
@@ -41,6 +42,10 @@ def test_two_classes_get_their_shares_and_their_own_figures(start_server: StartS
     assert chat["slo"]["attainment"] > 0.9
     assert summary["slo"]["attainment"] < 0.5
     assert report["config"]["data_description"]["kind"] == "classes"
+    assert [(c["metric"], c["passed"]) for c in report["checks"]] == [
+        ("classes.summary.latency.p50", True),
+        ("classes.chat.output_length.mean", True),
+    ]
 
     rows = list(csv.DictReader((tmp_path / "run.csv").open()))
     assert [(row["benchmark"], row["traffic_class"]) for row in rows] == [

@@ -84,3 +84,11 @@ def test_classes_exclude_data_and_replay_and_repeated_names() -> None:
         config_with("chat=1", data="prompt_tokens=5")
     with pytest.raises(RunConfigError, match="'chat' is given twice"):
         config_with("chat=1", "chat=2")
+
+
+def test_a_check_on_a_class_the_run_does_not_have_is_refused_before_it_runs() -> None:
+    pytest.importorskip("gaugellm_openai", reason="the config is checked against the openai_http backend's args")
+    config = config_with("chat=1", checks=("classes.chat.ttft.p99<=1s",))
+    assert config.checks == ["classes.chat.ttft.p99<=1s"]
+    with pytest.raises(RunConfigError, match="no traffic class 'long' in this run; its classes are chat"):
+        config_with("chat=1", checks=("classes.long.ttft.p99<=1s",))

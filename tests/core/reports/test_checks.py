@@ -163,3 +163,28 @@ def test_a_run_with_errors_is_not_shown_as_a_plain_complete(sample_report: RunRe
     clean = sample_report.model_copy(update={"benchmarks": [sample_report.benchmarks[0]]})
     assert run_state(clean).text == "complete"
     assert run_state(clean).level == "good"
+
+
+def test_a_check_can_name_one_traffic_class(sample_report: RunReport) -> None:
+    check = parse_check("classes.chat.ttft.p99<=1s")
+    assert (check.traffic_class, check.path, check.metric, check.threshold) == (
+        "chat",
+        "ttft.p99",
+        "classes.chat.ttft.p99",
+        1000.0,
+    )
+    with pytest.raises(ValueError, match=r"classes\.NAME\.METRIC"):
+        parse_check("classes.chat<=1")
+    with pytest.raises(ValueError, match=r"did you mean ttft\.p99"):
+        parse_check("classes.chat.tft.p99<=1s")
+    first = sample_report.benchmarks[0]
+    slow = first.metrics.model_copy(update={"ttft": first.metrics.ttft.model_copy(update={"p99": 2500.0})})
+    sample_report.benchmarks = [first.model_copy(update={"classes": {"chat": first.metrics, "long": slow}})]
+    results = evaluate_checks(
+        ["classes.chat.ttft.p99<=1s", "classes.long.ttft.p99<=1s", "classes.nope.ttft.p99<=1s"], sample_report
+    )
+    assert [(r.metric, r.value, r.passed) for r in results] == [
+        ("classes.chat.ttft.p99", first.metrics.ttft.p99, True),
+        ("classes.long.ttft.p99", 2500.0, False),
+        ("classes.nope.ttft.p99", None, False),  # a class the run did not have: no value, so it fails
+    ]

@@ -2,7 +2,8 @@
 
 A check is ``METRIC OP VALUE``: ``ttft.p99<=300ms``, ``error_rate<1%``, ``request_rate>=20``, ``slo.attainment>=99%``,
 ``capacity>=50``. ``METRIC`` is a dotted path into a benchmark's metrics as the JSON report holds them (a
-distribution needs its statistic: ``itl.p50``, ``latency.max``), or ``capacity`` for a capacity search's answer.
+distribution needs its statistic: ``itl.p50``, ``latency.max``), ``classes.NAME.`` and such a path for one traffic
+class's figure (``--class``), or ``capacity`` for a capacity search's answer.
 Times are in milliseconds unless the value says ``s``; shares (``error_rate``, ``slo.attainment``,
 ``load.achieved_ratio``) take a fraction or a percentage.
 
@@ -81,6 +82,12 @@ class Check:
     op: str
     threshold: float
     unit: Unit
+    traffic_class: str | None = None  # ``classes.NAME.METRIC``: the figure of that traffic class (--class)
+
+    @property
+    def metric(self) -> str:
+        """The figure's full path, as the user wrote it."""
+        return self.path if self.traffic_class is None else f"classes.{self.traffic_class}.{self.path}"
 
     def holds(self, value: float) -> bool:
         return _OPERATORS[self.op](value, self.threshold)
@@ -124,6 +131,13 @@ def parse_check(text: str) -> Check:
     if match is None:
         raise ValueError(f"check {text!r} is not METRIC OP VALUE, e.g. 'ttft.p99<=300ms' or 'error_rate<1%'")
     path, op, number, suffix = match.groups()
+    traffic_class = None
+    if path.startswith("classes."):
+        traffic_class, dot, path = path.removeprefix("classes.").partition(".")
+        if not traffic_class or not dot or path == CAPACITY:
+            raise ValueError(
+                f"check {text!r}: a traffic class's figure is classes.NAME.METRIC, e.g. classes.chat.ttft.p99"
+            )
     paths = check_paths()
     unit = paths.get(path)
     if unit is None:
@@ -145,7 +159,7 @@ def parse_check(text: str) -> Check:
         value = value / 100 if suffix == "%" else value
     elif suffix is not None:
         raise ValueError(f"check {text!r}: {path} takes a plain number, not {suffix}")
-    return Check(text=text.strip(), path=path, op=op, threshold=value, unit=unit)
+    return Check(text=text.strip(), path=path, op=op, threshold=value, unit=unit, traffic_class=traffic_class)
 
 
 def parse_checks(texts: Iterable[str]) -> list[Check]:
@@ -184,14 +198,18 @@ def evaluate_checks(texts: Iterable[str], report: RunReport) -> list[CheckResult
         if not benchmarks:
             results.append(_result(check, None, None))
         for benchmark in benchmarks:
-            results.append(_result(check, benchmark.name, _value(benchmark.metrics, check.path)))
+            if check.traffic_class is None:
+                metrics: BenchmarkMetrics | None = benchmark.metrics
+            else:
+                metrics = (benchmark.classes or {}).get(check.traffic_class)
+            results.append(_result(check, benchmark.name, None if metrics is None else _value(metrics, check.path)))
     return results
 
 
 def _result(check: Check, benchmark: str | None, value: float | None) -> CheckResult:
     passed = value is not None and check.holds(value)
     return CheckResult(
-        check=check.text, metric=check.path, unit=check.unit, benchmark=benchmark, value=value, passed=passed
+        check=check.text, metric=check.metric, unit=check.unit, benchmark=benchmark, value=value, passed=passed
     )
 
 

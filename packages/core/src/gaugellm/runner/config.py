@@ -363,6 +363,15 @@ class RunConfig(BaseModel):
         return config
 
     def _check_classes(self) -> None:
+        from gaugellm.reports.checks import parse_checks
+
+        names = [c.name for c in self.classes]
+        for check in parse_checks(self.checks):
+            if check.traffic_class is not None and check.traffic_class not in names:
+                known = f"its classes are {', '.join(names)}" if names else "it has no --class"
+                raise RunConfigError(
+                    f"check {check.text!r}: no traffic class {check.traffic_class!r} in this run; {known}"
+                )
         if not self.classes:
             return
         if self.data is not None:
