@@ -19,9 +19,9 @@ import socket
 import time
 from typing import Any
 
-from gaugellm.errors import GaugeError
 from gaugellm.runner.errors import BackendStartupError
 from gaugellm.runner.executor.base import Executor, WorkerInfo
+from gaugellm.runner.executor.leftovers import pid_alive
 from gaugellm.runner.executor.messages import Command, Event, Ready, Shutdown, StartupFailed
 from gaugellm.runner.executor.spec import BackendSpec
 from gaugellm_ray.actor import RayWorker, boot_id
@@ -232,7 +232,7 @@ class RayExecutor(Executor[RayExecutorArgs]):
             raise BackendStartupError(f"a worker died while starting its backend: {describe_ray_error(exc)}") from None
         for outcome in outcomes:
             if isinstance(outcome, StartupFailed):
-                raise _startup_error(outcome)
+                raise outcome.as_error()
         return [outcome for outcome in outcomes if isinstance(outcome, Ready)]
 
     # -- run ----------------------------------------------------------------------------------------------------
@@ -279,30 +279,6 @@ class RayExecutor(Executor[RayExecutorArgs]):
         pids = [placed.pid for placed in self._placed if placed.hostname == here]
         deadline = time.monotonic() + timeout
         while pids and time.monotonic() < deadline:
-            pids = [pid for pid in pids if _alive(pid)]
+            pids = [pid for pid in pids if pid_alive(pid)]
             if pids:
                 await asyncio.sleep(0.05)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _startup_error(event: StartupFailed) -> BaseException:
-    if event.error is not None and isinstance(event.error, GaugeError):
-        return event.error
-    error = BackendStartupError(
-        event.message
-        if event.is_user_error
-        else f"the backend failed to start in worker {event.worker}: "
-        f"{event.error_type.rsplit('.', 1)[-1]}: {event.message}",
-        traceback=event.traceback,
-    )
-    error.exit_code = event.exit_code if event.is_user_error else error.exit_code
-    return error

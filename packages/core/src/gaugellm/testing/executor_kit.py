@@ -15,7 +15,6 @@ import path, as it will any backend. The tests follow the guarantees in :mod:`ga
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from gaugellm.backend.schemas import GenerationRequest, GenerationResponse
 from gaugellm.errors import GaugeError
 from gaugellm.plugins.registry import import_path
 from gaugellm.runner.executor.base import Executor, WorkerInfo
+from gaugellm.runner.executor.leftovers import pid_alive
 from gaugellm.runner.executor.messages import BeginStage, Drained, EndStage, Results, Submit, WorkerLost, WorkItem
 from gaugellm.runner.executor.spec import BackendSpec
 from gaugellm.testing.kit_backend import STARTUP_FAILURE, KitBackend, KitBackendArgs
@@ -73,16 +73,6 @@ async def run_stage(
 
 def _item(index: int, prompt: str, max_tokens: int = 4, scheduled_ns: int | None = None) -> WorkItem:
     return WorkItem(index, GenerationRequest(f"kit-{index}", prompt=prompt, max_tokens=max_tokens), scheduled_ns)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class ExecutorConformance:
@@ -159,4 +149,4 @@ class ExecutorConformance:
         await executor.stop()
         if local:  # a remote executor's processes cannot be looked at from here; its own tests must
             await asyncio.sleep(0.1)
-            assert not [pid for pid in pids if _alive(pid)], "a worker outlived stop()"
+            assert not [pid for pid in pids if pid_alive(pid)], "a worker outlived stop()"

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProcessId", "descendants", "end_processes", "running"]
+__all__ = ["ProcessId", "descendants", "end_processes", "pid_alive", "running"]
 
 _PROC = Path("/proc")
 
@@ -70,6 +70,17 @@ def descendants(pid: int) -> list[ProcessId]:
         if not _is_resource_tracker(child):
             found.append(ProcessId(child, stat[1]))
     return found
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether any process holds ``pid`` (a zombie included): for PIDs known without their start time."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def running(process: ProcessId) -> bool:

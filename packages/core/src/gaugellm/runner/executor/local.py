@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from gaugellm.errors import GaugeError
 from gaugellm.runner.errors import BackendStartupError
 from gaugellm.runner.executor.args import LocalExecutorArgs
 from gaugellm.runner.executor.base import Executor, WorkerInfo
@@ -228,7 +227,7 @@ class LocalExecutor(Executor[LocalExecutorArgs]):
                 ready[event.worker] = event
                 self._handles[event.worker].note_descendants()
             elif isinstance(event, StartupFailed):
-                raise _startup_error(event)
+                raise event.as_error()
             elif isinstance(event, WorkerLost):
                 raise BackendStartupError(f"{event.reason} while starting its backend")
         self._workers = [
@@ -266,16 +265,3 @@ class LocalExecutor(Executor[LocalExecutorArgs]):
             handle.close()
         # What a backend started and did not stop (its worker was killed, or its shutdown failed) ends with the run.
         await asyncio.gather(*(asyncio.to_thread(h.end_leftovers) for h in handles if not h.process.is_alive()))
-
-
-def _startup_error(event: StartupFailed) -> BaseException:
-    if event.error is not None and isinstance(event.error, GaugeError):
-        return event.error
-    if event.is_user_error:
-        error = BackendStartupError(event.message)
-        error.exit_code = event.exit_code
-        return error
-    return BackendStartupError(
-        f"the backend failed to start in worker {event.worker}: {event.error_type.rsplit('.', 1)[-1]}: {event.message}",
-        traceback=event.traceback,
-    )

@@ -112,6 +112,24 @@ class StartupFailed:
     error: BaseException | None = None
     traceback: str = ""
 
+    def as_error(self) -> BaseException:
+        """What the runner raises for it, whichever executor carried it: the worker's own GaugeError where it
+        survived the trip, else a :class:`~gaugellm.runner.errors.BackendStartupError` that says the same."""
+        from gaugellm.errors import GaugeError
+        from gaugellm.runner.errors import BackendStartupError
+
+        if self.error is not None and isinstance(self.error, GaugeError):
+            return self.error
+        if self.is_user_error:
+            error = BackendStartupError(self.message)
+            error.exit_code = self.exit_code
+            return error
+        return BackendStartupError(
+            f"the backend failed to start in worker {self.worker}: {self.error_type.rsplit('.', 1)[-1]}: "
+            f"{self.message}",
+            traceback=self.traceback,
+        )
+
 
 @dataclass(slots=True)
 class Results:
