@@ -70,6 +70,7 @@ __all__ = ["mock_server"]
     type=int,
     help="Prompt tokens reported as cached (0: not reported).",
 )
+@click.option("--record-requests", default=None, help="Append every generation request received to this JSONL file.")
 @click.option("--tool-calls", is_flag=True, help="Answer requests that offer tools with a call of the first one.")
 @click.option("--embedding-dim", default=8, show_default=True, type=int, help="Length of every embedding vector.")
 @click.option(
@@ -105,6 +106,7 @@ def mock_server(
     kv_cache_tokens: int,
     reasoning_tokens: int,
     cached_tokens: int,
+    record_requests: str | None,
     tool_calls: bool,
     embedding_dim: int,
     pooling_ms: float,
@@ -146,6 +148,7 @@ def mock_server(
             kv_cache_tokens=kv_cache_tokens,
             reasoning_tokens=reasoning_tokens,
             cached_tokens=cached_tokens,
+            record_requests=record_requests,
             tool_calls=tool_calls,
             embedding_dim=embedding_dim,
             pooling_ms=pooling_ms,

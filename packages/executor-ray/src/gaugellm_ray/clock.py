@@ -93,5 +93,7 @@ def shifted(results: Results, shift_ns: int) -> Results:
         indexes=results.indexes,
         packed=results.packed,
         dispatched=results.dispatched,
+        launched=results.launched,
+        skipped=results.skipped,
         shift_ns=shift_ns,
     )

@@ -90,6 +90,14 @@ class MockServerConfig(BaseModel):
         le=MAX_TOKENS,
         description="Prompt tokens reported as served from the prefix cache (at most the prompt; 0: not reported).",
     )
+    record_requests: str | None = Field(
+        default=None,
+        description=(
+            "Append each generation request received to this JSON-lines file (arrival time on the monotonic clock, "
+            "number, endpoint, body, tokens answered): what a test checks the server got, e.g. a conversation's "
+            "history."
+        ),
+    )
     tool_calls: bool = Field(
         default=False,
         description="Answer a chat or responses request that offers tools with a call of its first function.",

@@ -98,6 +98,14 @@ class ServerState:
         self.serving = ServingModel(config) if modelled else None
         self.job_class = GrowingStreamJob if config.itl_growth_ms > 0 else StreamJob
         self.metrics = MockMetrics(config.cached_tokens)
+        self.recording = None if config.record_requests is None else open(config.record_requests, "a")  # noqa: SIM115
+
+    def record(self, arrived_s: float, number: int, kind: str, payload: dict[str, Any], n_tokens: int) -> None:
+        """One line of ``record_requests``, written and flushed at once so a test can read it while we run."""
+        assert self.recording is not None
+        line = {"arrived_s": arrived_s, "number": number, "kind": kind, "payload": payload, "output_tokens": n_tokens}
+        self.recording.write(json.dumps(line) + "\n")
+        self.recording.flush()
 
     def occupancy(self) -> tuple[int, int, int]:
         """Requests being served, requests waiting for a slot, and the tokens the served ones hold (their KV).
@@ -349,6 +357,8 @@ class MockHTTPProtocol(asyncio.Protocol):
         else:
             finish = "length" if ignore_eos else "stop"
         number = next(state.numbers)
+        if state.recording is not None:
+            state.record(start, number, kind, payload, n_tokens)
         t0 = start + state.ttft_s
         renderer = state.renderer
         tool = offered_tool(payload) if config.tool_calls and kind != "completions" else None

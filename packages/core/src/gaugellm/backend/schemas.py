@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 __all__ = [
     "ErrorKind",
+    "FollowUp",
     "GenerationRequest",
     "GenerationResponse",
     "ResponseError",
@@ -55,6 +56,22 @@ class ResponseError:
         return {"kind": self.kind.value, "message": self.message, "status_code": self.status_code}
 
 
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A later turn of a conversation: the user's next message, sent after the previous answer and a think time.
+
+    ``recorded_answer``, when set, goes into the history as the previous turn's answer instead of the answer the server
+    gave (a data set sets it only when asked for recorded history, ``history=recorded``).
+    ``prompt_tokens`` counts this message alone, where the data set knows it.
+    """
+
+    content: str
+    max_tokens: int | None = None
+    think_s: float = 0.0
+    prompt_tokens: int | None = None
+    recorded_answer: str | None = None
+
+
 @dataclass(slots=True)
 class GenerationRequest:
     """One request to generate text: chat messages or a plain prompt, and an output budget.
@@ -63,6 +80,11 @@ class GenerationRequest:
     it sends. ``prompt_tokens`` is the prompt's size when the data set knows it (synthetic data built with a tokenizer).
     ``traffic_class`` names the workload the request belongs to in a mixed run (``--class``); backends ignore it, the
     runner reports each class's figures apart.
+
+    A conversation's first request carries its later turns in ``follow_ups`` (chat only): the worker that sends it
+    sends each next turn itself, after the answer arrived and the turn's think time passed, with the history in its
+    messages. ``turn`` is the request's place in its conversation (1 for the first), ``None`` outside conversations.
+    Backends ignore both.
     """
 
     request_id: str
@@ -72,6 +94,8 @@ class GenerationRequest:
     params: dict[str, Any] = field(default_factory=dict)
     prompt_tokens: int | None = None
     traffic_class: str | None = None
+    turn: int | None = None
+    follow_ups: tuple[FollowUp, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (self.messages is None):

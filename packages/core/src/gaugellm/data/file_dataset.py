@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from gaugellm.backend.schemas import GenerationRequest
+from gaugellm.data.conversations import ConversationFileDataset, has_conversations, to_conversation
 from gaugellm.data.dataset import Dataset
 from gaugellm.data.distributions import TokenDistribution
 from gaugellm.data.readers import Row, read_rows
 from gaugellm.data.records import PromptRecord, to_record
 from gaugellm.data.rng import RequestRandom
+from gaugellm.data.spec import History
+from gaugellm.data.think import ThinkTime
 from gaugellm.data.tokens import TokenCounter
 from gaugellm.errors import DataError
 
@@ -130,11 +133,14 @@ def load_file_dataset(
     samples: int | None = None,
     split: str | None = None,
     columns: Mapping[str, str] | None = None,
-) -> FileDataset:
+    think: ThinkTime | None = None,
+    history: History = "real",
+) -> Dataset:
     """Read and check every row of ``path``; ``samples`` keeps only the first that many requests.
 
     ``columns`` maps our field names to the data's own (``{"prompt": "question"}``); ``split`` picks one split of a
-    dataset that has several (see :mod:`gaugellm.data.hf_datasets`).
+    dataset that has several (see :mod:`gaugellm.data.hf_datasets`). Rows of ShareGPT-style ``conversations`` make a
+    data set of conversations (:mod:`gaugellm.data.conversations`), sent with ``think`` time and ``history``.
     """
     from gaugellm.data.hf_datasets import is_datasets_source
 
@@ -150,6 +156,34 @@ def load_file_dataset(
         file_format, rows, data = read_rows(path, shown)
         rows = _renamed(rows, mapping, shown)
         checksum = hashlib.sha256(data).hexdigest()
+    if has_conversations(rows):
+        if chat is False:
+            raise DataError(f"{shown}: holds conversations, which are chat messages, but chat=false asks for prompts")
+        found = [to_conversation(row, shown) for row in rows]
+        conversations = [record for record in found if record is not None]
+        if not conversations:
+            raise DataError(f"{shown}: no conversation has a user message")
+        description = {
+            "kind": "file",
+            "path": shown,
+            "format": file_format,
+            "sha256": checksum,
+            "content": "conversations",
+            "skipped": len(found) - len(conversations),
+            "seed": seed,
+        }
+        return ConversationFileDataset(
+            conversations[:samples] if samples is not None else conversations,
+            counter,
+            name=path.name,
+            description=description,
+            seed=seed,
+            think=think or ThinkTime(),
+            history=history,
+            output_tokens=output_tokens,
+        )
+    if think is not None and think != ThinkTime():
+        raise DataError(f"--data: think_s applies to conversations, and {shown} holds single requests")
     records = [to_record(row, shown) for row in rows]
     if chat is False:
         for record in records:

@@ -45,6 +45,22 @@ def load_dataset(
             samples=parsed.samples,
             split=parsed.split,
             columns=parsed.columns,
+            think=parsed.think,
+            history=parsed.history,
+        )
+    if parsed.turns is not None:
+        from gaugellm.data.conversations import SyntheticConversations
+
+        return SyntheticConversations(
+            counter,
+            seed=chosen_seed,
+            samples=parsed.samples,
+            turns=parsed.turns,
+            prompt_tokens=parsed.prompt_tokens,
+            output_tokens=parsed.output_tokens,
+            system_tokens=parsed.system_tokens,
+            think=parsed.think,
+            source=_json_safe(spec),
         )
     from gaugellm.data.synthetic import SyntheticDataset
 

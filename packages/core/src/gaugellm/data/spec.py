@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from gaugellm.bounds import MAX_TOKENS_PER_REQUEST, SEED_RANGE
 from gaugellm.data.distributions import (
@@ -33,6 +33,7 @@ from gaugellm.data.distributions import (
     TokenDistribution,
     UniformDistribution,
 )
+from gaugellm.data.think import ThinkTime, parse_think_time
 from gaugellm.errors import DataError
 
 __all__ = [
@@ -52,6 +53,11 @@ DEFAULT_OUTPUT_TOKENS = 64
 DEFAULT_SAMPLES = 10_000
 
 _LENGTH_FIELDS = ("prompt_tokens", "output_tokens")
+#: Whose answers a conversation's history carries: the server's (``real``) or the data's (``recorded``).
+History = Literal["real", "recorded"]
+#: Keys of conversations (synthetic ones add ``turns`` with the length suffixes, and ``system_tokens``).
+_THINK_KEYS = ("think_s", "think_s_distribution")
+_CONVERSATION_ONLY = ("prefix_tokens", "prefix_groups", "prefix_skew", "tools", "images", "image_size")
 _LENGTH_SUFFIXES = ("", "_stdev", "_min", "_max", "_distribution")
 _COMMON_KEYS = ("samples", "seed", "chat")
 _SYNTHETIC_KEYS = (
@@ -63,8 +69,19 @@ _SYNTHETIC_KEYS = (
     "image_size",
     "prefix_groups",
     "prefix_skew",
+    *("turns" + suffix for suffix in _LENGTH_SUFFIXES),
+    "system_tokens",
+    *_THINK_KEYS,
 )
-_FILE_KEYS = ("path", *("output_tokens" + suffix for suffix in _LENGTH_SUFFIXES), *_COMMON_KEYS, "split", "columns")
+_FILE_KEYS = (
+    "path",
+    *("output_tokens" + suffix for suffix in _LENGTH_SUFFIXES),
+    *_COMMON_KEYS,
+    "split",
+    "columns",
+    *_THINK_KEYS,
+    "history",
+)
 #: The fields a column mapping can fill (``column.prompt=question``): what a data row's checks read.
 MAPPABLE_FIELDS = ("prompt", "text", "messages", "id", "output_tokens", "max_tokens", "tools", "params")
 _DISTRIBUTIONS = ("fixed", "uniform", "choice", "normal", "lognormal")
@@ -89,6 +106,10 @@ class SyntheticSpec:
     image_size: tuple[int, int] = (512, 512)
     prefix_groups: int = 1
     prefix_skew: float = 0.0
+    #: Conversations (``turns`` given): turns per conversation, the shared system prompt, the think time.
+    turns: TokenDistribution | None = None
+    system_tokens: int = 0
+    think: ThinkTime = dataclasses.field(default_factory=ThinkTime)
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,9 @@ class FileSpec:
     chat: bool | None = None
     split: str | None = None  # a saved or Hub dataset with several splits: which one
     columns: Mapping[str, str] = dataclasses.field(default_factory=dict)  # our field -> the data's column
+    #: For files of conversations: the think time before each later turn, and whose answers the history carries.
+    think: ThinkTime = dataclasses.field(default_factory=ThinkTime)
+    history: History = "real"
 
 
 def parse_spec(spec: str | Mapping[str, Any] | None) -> SyntheticSpec | FileSpec:
@@ -188,6 +212,8 @@ def _from_mapping(pairs: dict[str, Any]) -> SyntheticSpec | FileSpec:
             chat=_optional_bool(pairs, "chat"),
             split=None if pairs.get("split") is None else str(pairs["split"]).strip() or None,
             columns=columns,
+            think=parse_think_time(pairs.get("think_s"), pairs.get("think_s_distribution")),
+            history=cast("History", _optional_choice(pairs, "history", ("real", "recorded")) or "real"),
         )
     return _synthetic(pairs)
 
@@ -254,6 +280,20 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
         raise DataError("--data: images go in chat messages; remove chat=false (or images)")
     if pairs.get("image_size") is not None and not images:
         raise DataError("--data: image_size needs images=N (how many images each prompt carries)")
+    turns = _distribution(pairs, "turns", default=None)
+    system_tokens = _optional_int(pairs, "system_tokens", minimum=0) or 0
+    if turns is None:
+        for key in ("system_tokens", *_THINK_KEYS):
+            if pairs.get(key) is not None:
+                raise DataError(f"--data: {key} applies to conversations; give turns=N (turns per conversation)")
+    else:
+        if turns.highest is None or turns.highest > _MAX_TURNS:
+            raise DataError(f"--data: turns must be at most {_MAX_TURNS} per conversation")
+        for key in _CONVERSATION_ONLY:
+            if pairs.get(key) is not None:
+                raise DataError(f"--data: {key} does not apply to conversations (turns=...)")
+        if _optional_bool(pairs, "chat") is False:
+            raise DataError("--data: conversations are chat messages; remove chat=false (or turns)")
     return SyntheticSpec(
         prompt_tokens=prompt,
         output_tokens=output,
@@ -266,11 +306,16 @@ def _synthetic(pairs: dict[str, Any]) -> SyntheticSpec:
         image_size=_image_size(pairs.get("image_size")),
         prefix_groups=groups,
         prefix_skew=skew,
+        turns=turns,
+        system_tokens=system_tokens,
+        think=parse_think_time(pairs.get("think_s"), pairs.get("think_s_distribution")),
     )
 
 
 #: Images per prompt and synthetic tools per request: more is a typo, and would build requests of gigabytes.
 _MAX_IMAGES = 1_000
+#: Turns per conversation: each turn's prompt holds the whole history, so thousands would be a typo.
+_MAX_TURNS = 1_000
 _MAX_TOOLS = 10_000
 
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")

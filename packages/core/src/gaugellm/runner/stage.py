@@ -105,6 +105,10 @@ class ResponseSink(Protocol):
         """The same response again, for its traffic class's own figures (runs with ``--class``)."""
         ...
 
+    def add_to_turn(self, turn: int, response: GenerationResponse) -> None:
+        """The same response again, for the figures of its turn index (multi-turn conversations)."""
+        ...
+
 
 @dataclass
 class StageProgress:
@@ -262,6 +266,7 @@ class StageRun:
             self.outcome.lag_by_node = {node: LogHistogram() for node in sorted(set(self.node_of.values()))}
         self.sent_to: dict[int, int] = dict.fromkeys(shares, 0)
         self.dispatched: dict[int, int] = dict.fromkeys(shares, 0)
+        self.launched: dict[int, int] = dict.fromkeys(shares, 0)
         self.draining: set[int] = set()  # workers asked to end the stage that have not said Drained yet
         self.ending = False
         self.drain_deadline = 0.0
@@ -336,9 +341,10 @@ class StageRun:
             self._on_results(event)
         elif isinstance(event, Drained):
             if event.stage_id == self.stage_id:
-                self.outcome.dropped += event.dropped
                 self.draining.discard(event.worker)
-                # What a drained worker still "has" was never sent (e.g. refills that crossed EndStage).
+                # What a drained worker still "has" was never sent: what it dropped at a cancel, refills that
+                # crossed EndStage, the later turns of conversations it stopped. (Its own ``dropped`` counts a part
+                # of the same items, so it is not added.)
                 self.outcome.dropped += len(self.outstanding.get(event.worker, {}))
                 self.outstanding[event.worker] = {}
         elif isinstance(event, WorkerLost) and event.worker in self.control.alive:
@@ -351,9 +357,13 @@ class StageRun:
         return self.planned is None or self.outcome.sent < self.planned
 
     def _new_item(self, scheduled_ns: int | None) -> WorkItem:
+        """The next request; a conversation takes one index per turn, cut short where the planned count ends."""
         index = self.outcome.sent
-        self.outcome.sent += 1
-        return WorkItem(index=index, request=self.control.next_request(), scheduled_ns=scheduled_ns)
+        request = self.control.next_request()
+        if request.follow_ups and self.planned is not None and len(request.follow_ups) >= self.planned - index:
+            request.follow_ups = request.follow_ups[: max(0, self.planned - index - 1)]
+        self.outcome.sent += 1 + len(request.follow_ups)
+        return WorkItem(index=index, request=request, scheduled_ns=scheduled_ns)
 
     def _feed(self, now: int) -> None:
         batches: dict[int, list[WorkItem]] = {}
@@ -400,7 +410,9 @@ class StageRun:
         for worker, items in batches.items():
             mine = self.outstanding[worker]
             for item in items:
-                mine[item.index] = _Outstanding(self.sent_to[worker], item)
+                entry = _Outstanding(self.sent_to[worker], item)
+                for turn_index in range(item.index, item.index + 1 + len(item.request.follow_ups)):
+                    mine[turn_index] = entry
                 self.sent_to[worker] += 1
             self.control.executor.send(worker, Submit(self.stage_id, items))
 
@@ -410,14 +422,18 @@ class StageRun:
         if event.stage_id != self.stage_id or event.worker not in self.outstanding:
             return
         self.dispatched[event.worker] = event.dispatched
+        self.launched[event.worker] = event.launched
         self.returned += len(event.indexes)
         mine = self.outstanding[event.worker]
+        for index in event.skipped:  # turns of a conversation that ended at a failed turn: never sent
+            if mine.pop(index, None) is not None:
+                self.outcome.dropped += 1
         outcome, errors = self.outcome, self.limits.errors
         by_node = self.outcome.lag_by_node
         lag = None if by_node is None else by_node.get(self.node_of.get(event.worker, ""))
         for index, response in zip(event.indexes, event.responses, strict=True):
             entry = mine.pop(index, None)
-            measured = self._record(response, index, None if entry is None else entry.item.request.traffic_class)
+            measured = self._record(response, index, None if entry is None else entry.item)
             scheduled, dispatched = response.scheduled_ns, response.dispatched_ns
             if measured and lag is not None and scheduled is not None and dispatched is not None:
                 lag.record(dispatched - scheduled)
@@ -434,8 +450,11 @@ class StageRun:
             self.control.stop("target_unreachable", message)
             self._end(cancel=True, reason="target_unreachable", error=message)
 
-    def _record(self, response: GenerationResponse, index: int, traffic_class: str | None = None) -> bool:
-        """Count a finished response, and measure it unless warm-up or cool-down leaves it out: whether it was."""
+    def _record(self, response: GenerationResponse, index: int, item: WorkItem | None = None) -> bool:
+        """Count a finished response, and measure it unless warm-up or cool-down leaves it out: whether it was.
+
+        ``item`` is the work item the response answers (for a conversation's later turn, its first turn's item):
+        its traffic class and turn get the response's figures too."""
         outcome = self.outcome
         outcome.finished += 1
         error = response.error
@@ -455,8 +474,12 @@ class StageRun:
                 self.control.timeline.add(response)
             return False
         outcome.sink.add(response)
-        if traffic_class is not None:
-            outcome.sink.add_to_class(traffic_class, response)
+        if item is not None:
+            request = item.request
+            if request.traffic_class is not None:
+                outcome.sink.add_to_class(request.traffic_class, response)
+            if request.turn is not None:
+                outcome.sink.add_to_turn(request.turn + index - item.index, response)
         if error is None:
             outcome.measured_ok += 1
             outcome.prompt_sources[response.prompt_tokens_source] += 1
@@ -494,9 +517,17 @@ class StageRun:
         # Items go out in the order they were sent, so what may have been in flight is: everything the worker said
         # it dispatched, every timed item already due, and for slot-bound work the oldest items filling its slots
         # (a busy worker keeps every slot taken).
+        # A conversation's turns share one entry: only its earliest unreported turn may have been in flight.
         slots = self.shares.get(worker) or 0
-        for position, entry in enumerate(self.outstanding.pop(worker, {}).values()):
+        position = -1
+        seen: set[int] = set()
+        for index, entry in self.outstanding.pop(worker, {}).items():
             item = entry.item
+            if id(item) in seen:
+                self.outcome.dropped += 1
+                continue
+            seen.add(id(item))
+            position += 1
             maybe_sent = (
                 entry.seq < self.dispatched.get(worker, 0)
                 or (item.scheduled_ns is not None and item.scheduled_ns <= lost_at)
@@ -509,7 +540,7 @@ class StageRun:
             response.fail(ErrorKind.INCOMPLETE, f"lost in flight: {reason}")
             response.finish(at_ns=lost_at)
             self.outcome.lost += 1
-            self._record(response, item.index, item.request.traffic_class)
+            self._record(response, index, item)
         self.outstanding[worker] = {}
         self.control.stop("worker_lost", reason)
         self.outcome.incomplete = True
@@ -528,7 +559,7 @@ class StageRun:
                 elapsed_s=max(0.0, (now - self.start_ns) / 1e9),
                 finished=self.outcome.finished,
                 errors=self.outcome.errors,
-                in_flight=max(0, sum(self.dispatched.values()) - self.returned),
+                in_flight=max(0, sum(self.launched.values()) - self.returned),
                 max_requests=self.planned,
                 max_seconds=self.max_seconds,
             )

@@ -39,7 +39,8 @@ class WorkItem:
 
     ``scheduled_ns`` is the absolute ``perf_counter_ns`` time the profile wants it sent (rate profiles); ``None``
     means "as soon as one of this worker's concurrency slots is free" (synchronous, concurrent, throughput).
-    ``index`` is the request's sequence number within its stage; responses come back paired with it.
+    ``index`` is the request's sequence number within its stage; responses come back paired with it. A conversation
+    (a request with ``follow_ups``) takes the indexes after its own for its later turns, one each.
     """
 
     index: int
@@ -142,6 +143,9 @@ class Results:
 
     ``dispatched`` is how many of the stage's items this worker has handed to the backend so far: items of one worker
     are dispatched in the order they would be sent, so the runner knows which ones may be in flight if it dies.
+    The later turns of a conversation are not items of the runner's and are not counted there; ``launched`` counts
+    every request handed to the backend, them included (what is in flight, for live progress). ``skipped`` are the
+    indexes of conversation turns that will never be sent, because an earlier turn of theirs failed.
     """
 
     worker: int
@@ -149,6 +153,8 @@ class Results:
     indexes: list[int]
     packed: list[bytes]
     dispatched: int
+    launched: int = 0
+    skipped: list[int] = field(default_factory=list)
 
     @property
     def responses(self) -> list[GenerationResponse]:

@@ -13,6 +13,12 @@ Two kinds of work share one dispatcher:
   request's ``scheduled_ns``: a stream wanted to send its next request right then, so any delay is dispatch lag.
 
 The backend's ``requests_limit`` caps what is in flight at once, for both kinds.
+
+A conversation (a request with ``follow_ups``) stays on the worker that got it: when a turn's answer arrives, the
+worker builds the next turn's request (the history so far, the answer, the next user message) and files it as a
+timed item due one think time after the answer ended, under the next index the runner reserved for it. In a
+concurrency stage the conversation keeps its slot from its first turn to its last (a slot is a user). A turn that
+fails ends its conversation: the indexes of the turns left are reported as ``skipped``.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gaugellm.backend.base import Backend
-from gaugellm.backend.schemas import ErrorKind, GenerationResponse
+from gaugellm.backend.schemas import ErrorKind, GenerationRequest, GenerationResponse
 from gaugellm.causes import describe_exception, innermost
 from gaugellm.errors import GaugeError
 from gaugellm.runner.executor.messages import (
@@ -78,8 +84,11 @@ class _Stage:
     untimed: deque[WorkItem] = field(default_factory=deque)
     free_slots: deque[int] = field(default_factory=deque)  # when each free slot became free
     in_flight: dict[asyncio.Task[None], _Flight] = field(default_factory=dict)
-    dispatched: int = 0
-    reported: int = 0  # the dispatch count the last Results carried
+    #: Follow-up turns waiting in ``timed``, by index: whether each holds its conversation's concurrency slot.
+    follow_ups: dict[int, bool] = field(default_factory=dict)
+    dispatched: int = 0  # items of the runner's handed to the backend (follow-up turns not counted: see Results)
+    launched: int = 0  # every request handed to the backend, follow-up turns included
+    reported: int = 0  # the launch count the last Results carried
     dropped: int = 0
     ending: bool = False
     cancelled: bool = False
@@ -96,13 +105,13 @@ class _Stage:
 class _Flight:
     """One request in flight; what its task's done-callback needs, with a cheap repr (see ``_Stage.__repr__``)."""
 
-    __slots__ = ("item", "response", "stage", "untimed")
+    __slots__ = ("holds_slot", "item", "response", "stage")
 
-    def __init__(self, stage: _Stage, item: WorkItem, response: GenerationResponse, untimed: bool) -> None:
+    def __init__(self, stage: _Stage, item: WorkItem, response: GenerationResponse, holds_slot: bool) -> None:
         self.stage = stage
         self.item = item
         self.response = response
-        self.untimed = untimed
+        self.holds_slot = holds_slot
 
     def __repr__(self) -> str:
         return f"<request {self.item.index} of stage {self.stage.stage_id}>"
@@ -134,6 +143,7 @@ class WorkerRuntime:
         self._closing = False
         self._indexes: list[int] = []
         self._packed: list[bytes] = []
+        self._skipped: list[int] = []
         self._flush_handle: asyncio.TimerHandle | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------------------
@@ -214,25 +224,30 @@ class WorkerRuntime:
             while stage.untimed and self._has_capacity(stage) and (stage.concurrency is None or stage.free_slots):
                 item = stage.untimed.popleft()
                 free_since = stage.free_slots.popleft() if stage.concurrency is not None else time.perf_counter_ns()
-                self._launch(stage, item, free_since, untimed=True)
+                self._launch(stage, item, free_since, holds_slot=stage.concurrency is not None)
             if stage.free_slots and not stage.untimed and self._packed and not stage.ending:
                 self._flush()  # starving: results now are what makes the runner send more work
             now = time.perf_counter_ns()
             while stage.timed and stage.timed[0][0] <= now and self._has_capacity(stage):
                 scheduled_ns, _, item = heapq.heappop(stage.timed)
-                self._launch(stage, item, scheduled_ns, untimed=False)
+                holds_slot = stage.follow_ups.pop(item.index, None)
+                self._launch(stage, item, scheduled_ns, holds_slot=bool(holds_slot), follow_up=holds_slot is not None)
             if stage.timed and self._has_capacity(stage):
                 await self._pacer.until(stage.timed[0][0])
             else:
                 await self._pacer.sleep(None)  # until new work, a free slot or a stage change
 
-    def _launch(self, stage: _Stage, item: WorkItem, scheduled_ns: int, *, untimed: bool) -> None:
+    def _launch(
+        self, stage: _Stage, item: WorkItem, scheduled_ns: int, *, holds_slot: bool, follow_up: bool = False
+    ) -> None:
         response = GenerationResponse(request_id=item.request.request_id, scheduled_ns=scheduled_ns)
         loop = asyncio.get_running_loop()
         task = loop.create_task(self._resolve(stage, item, response))
-        flight = _Flight(stage, item, response, untimed)
+        flight = _Flight(stage, item, response, holds_slot)
         stage.in_flight[task] = flight
-        stage.dispatched += 1
+        stage.launched += 1
+        if not follow_up:
+            stage.dispatched += 1
         if self._flush_handle is None:  # the runner hears of dispatches even while no request finishes
             self._flush_handle = loop.call_later(self.flush_interval_s, self._flush)
         # Bookkeeping in a done-callback, not in the coroutine: a task cancelled before it first ran never
@@ -257,8 +272,7 @@ class WorkerRuntime:
         stage, item, response = flight.stage, flight.item, flight.response
         if stage.in_flight.pop(task, None) is None:
             return  # abandoned after a cancel: already reported
-        if flight.untimed and stage.concurrency is not None:
-            stage.free_slots.append(response.ended_ns or time.perf_counter_ns())
+        continued = False
         if response.dispatched_ns is None:
             stage.dropped += 1  # cancelled before it reached the backend: never sent, nothing to report
         else:
@@ -266,14 +280,51 @@ class WorkerRuntime:
                 response.fail(ErrorKind.CANCELLED, CANCELLED_MESSAGE)
                 response.finish()
             self._add_result(item.index, response)
+            if item.request.follow_ups and not stage.cancelled:
+                continued = self._next_turn(stage, flight)
+        if flight.holds_slot and not continued:
+            stage.free_slots.append(response.ended_ns or time.perf_counter_ns())
         self._check_drained(stage)
         self._pacer.wake()
+
+    def _next_turn(self, stage: _Stage, flight: _Flight) -> bool:
+        """File the conversation's next turn after ``flight``'s answer (True), or skip the turns left (False)."""
+        item, response = flight.item, flight.response
+        request = item.request
+        if response.error is not None:
+            self._skipped.extend(range(item.index + 1, item.index + 1 + len(request.follow_ups)))
+            return False
+        follow_up, later = request.follow_ups[0], request.follow_ups[1:]
+        answer = follow_up.recorded_answer if follow_up.recorded_answer is not None else response.text
+        history = [*(request.messages or ()), {"role": "assistant", "content": answer}]
+        prompt_tokens = None
+        if request.prompt_tokens is not None and follow_up.prompt_tokens is not None:
+            answered = response.output_tokens if response.output_tokens is not None else response.streamed_tokens
+            prompt_tokens = request.prompt_tokens + answered + follow_up.prompt_tokens
+        turn = (request.turn or 1) + 1
+        following = GenerationRequest(
+            request_id=f"{request.request_id.rsplit('#', 1)[0]}#{turn}",
+            messages=[*history, {"role": "user", "content": follow_up.content}],
+            max_tokens=follow_up.max_tokens,
+            params=request.params,
+            prompt_tokens=prompt_tokens,
+            traffic_class=request.traffic_class,
+            turn=turn,
+            follow_ups=later,
+        )
+        ended = response.ended_ns or time.perf_counter_ns()
+        due = ended + round(follow_up.think_s * 1e9)
+        index = item.index + 1
+        stage.follow_ups[index] = flight.holds_slot
+        heapq.heappush(stage.timed, (due, index, WorkItem(index=index, request=following, scheduled_ns=due)))
+        return True
 
     def _cancel(self, stage: _Stage) -> None:
         stage.cancelled = True
         stage.dropped += stage.pending()
         stage.timed.clear()
         stage.untimed.clear()
+        stage.follow_ups.clear()
         for task in stage.in_flight:
             task.cancel()
 
@@ -310,11 +361,11 @@ class WorkerRuntime:
             self._flush_handle.cancel()
             self._flush_handle = None
         stage = self._stage
-        if stage is None or (not self._packed and stage.dispatched == stage.reported):
+        if stage is None or (not self._packed and not self._skipped and stage.launched == stage.reported):
             return
-        stage.reported = stage.dispatched
-        indexes, packed = self._indexes, self._packed
-        self._indexes, self._packed = [], []
+        stage.reported = stage.launched
+        indexes, packed, skipped = self._indexes, self._packed, self._skipped
+        self._indexes, self._packed, self._skipped = [], [], []
         self.emit(
             Results(
                 worker=self.worker,
@@ -322,6 +373,8 @@ class WorkerRuntime:
                 indexes=indexes,
                 packed=packed,
                 dispatched=stage.dispatched,
+                launched=stage.launched,
+                skipped=skipped,
             )
         )
 
