@@ -14,6 +14,7 @@ import pytest
 
 from gaugellm.backend.schemas import ErrorKind, GenerationResponse
 from gaugellm.metrics import BenchmarkAccumulator, BenchmarkMetrics, RequestRecord, RequestRecords
+from gaugellm.metrics.slo import SloSet, parse_slo
 
 MS = 1_000_000
 
@@ -254,6 +255,44 @@ def test_records_are_capped_and_the_rest_counted() -> None:
     assert accumulator.records_dropped == 3
     assert accumulator.count == 5
     assert BenchmarkAccumulator().records == []
+
+
+def test_each_conversation_turn_gets_its_own_figures_in_turn_order() -> None:
+    """Turn t answers its first token 10*t ms after dispatch; the turns arrive out of order (2, 10, 1)."""
+    accumulator = BenchmarkAccumulator(slo=SloSet(parse_slo("ttft<=50ms")), attainment_target=0.9)
+    for conversation in range(4):
+        for turn in (2, 10, 1):
+            start = conversation * 1000 + turn * 50
+            first = start + 10 * turn
+            item = response(
+                f"c{conversation}-t{turn}",
+                start,
+                start,
+                [(first, 1), (first + 5, 1)],
+                first + 5,
+                (100 * turn, 2, "server"),
+            )
+            accumulator.add(item)
+            accumulator.add_to_turn(turn, item)
+    turns = accumulator.turn_summaries(started_ns=0, ended_ns=4000 * MS)
+    assert turns is not None
+    assert list(turns) == ["1", "2", "10"]  # by number, not as text, and not in arrival order
+    assert [turns[t].ttft.p50 for t in turns] == [10.0, 20.0, 100.0]
+    assert [turns[t].requests.total for t in turns] == [4, 4, 4]
+    assert [turns[t].tokens.prompt_tokens for t in turns] == [400, 800, 4000]
+    assert [turns[t].duration_s for t in turns] == [4.0, 4.0, 4.0]  # the benchmark's window, not the turn's span
+    slo = [turns[t].slo for t in turns]
+    assert [None if s is None else s.attainment for s in slo] == [1.0, 1.0, 0.0]  # the SLO judged per turn
+    overall = accumulator.summary(started_ns=0, ended_ns=4000 * MS)
+    assert overall.requests.total == 12
+    assert overall.ttft.max == 100.0
+    assert accumulator.class_summaries(started_ns=0, ended_ns=4000 * MS) is None
+
+
+def test_a_run_without_conversations_has_no_turns() -> None:
+    accumulator = BenchmarkAccumulator()
+    accumulator.add(streamed())
+    assert accumulator.turn_summaries(started_ns=0, ended_ns=100 * MS) is None
 
 
 def _realistic(rng: random.Random, index: int, chunks: int = 64) -> GenerationResponse:

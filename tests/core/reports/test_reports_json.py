@@ -31,7 +31,7 @@ def test_round_trip_keeps_everything(sample_report: RunReport, tmp_path: Path) -
 def test_document_is_versioned_and_plain_json(sample_report: RunReport, tmp_path: Path) -> None:
     path = write_report(sample_report, tmp_path / "run.json")
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["version"] == REPORT_VERSION == 4
+    assert data["version"] == REPORT_VERSION == 5
     assert data["complete"] is True
     assert {"config", "environment", "backend", "token_counting", "benchmarks", "error"} <= set(data)
     assert data["environment"]["python"]
@@ -63,7 +63,7 @@ def test_incomplete_run_is_marked(sample_report: RunReport, tmp_path: Path) -> N
         ("[1, 2]", "is not a gaugellm JSON report"),
         ('{"hello": 1}', "is not a gaugellm JSON report"),
         ('{"version": "one", "benchmarks": []}', "invalid report version"),
-        ('{"version": 5, "benchmarks": [], "gaugellm_version": "2.3.0"}', "upgrade gaugellm"),
+        ('{"version": 6, "benchmarks": [], "gaugellm_version": "2.3.0"}', "upgrade gaugellm"),
         ('{"version": 1, "benchmarks": [{"name": 3}]}', "not a valid version 1 report: benchmarks.0.name"),
     ],
 )

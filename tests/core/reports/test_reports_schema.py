@@ -17,7 +17,7 @@ def committed_schema() -> dict[str, object]:
 
 
 def test_committed_schema_matches_the_model() -> None:
-    assert schema_path().name == "run-report.v4.json"
+    assert schema_path().name == "run-report.v5.json"
     assert schema_path().read_text(encoding="utf-8") == schema_text(), (
         "the report model changed: regenerate the schema with `python -m gaugellm.reports.schema`"
     )

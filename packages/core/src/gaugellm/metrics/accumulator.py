@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from itertools import pairwise
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from gaugellm.backend.schemas import ErrorKind
 from gaugellm.metrics.histogram import DEFAULT_EXACT_LIMIT, LogHistogram
@@ -44,6 +44,8 @@ ERROR_EXAMPLE_CHARS = 300
 
 _CANCELLED = ErrorKind.CANCELLED
 _NS_PER_MS = 1e6
+
+_Key = TypeVar("_Key", str, int)
 
 
 class _ErrorTally:
@@ -117,9 +119,11 @@ class BenchmarkAccumulator:
         self.cached_prompt_tokens: int | None = None
         self.tool_calls: int | None = None  # None until a response makes one
         self.tool_call_requests = 0
-        # Traffic classes (--class): one accumulator per class, judged like this one; fed by add_to_class.
-        self._class_settings = (exact_limit, slo, attainment_target)
+        # Parts of the benchmark, each an accumulator judged like this one: traffic classes (--class), fed by
+        # add_to_class, and the turns of multi-turn conversations, fed by add_to_turn.
+        self._part_settings = (exact_limit, slo, attainment_target)
         self.classes: dict[str, BenchmarkAccumulator] = {}
+        self.turns: dict[int, BenchmarkAccumulator] = {}
 
     # -- the hot path --------------------------------------------------------------------------------------------
 
@@ -396,19 +400,37 @@ class BenchmarkAccumulator:
             sustainable=self.sustainable(),
         )
 
+    def _part(self, parts: dict[_Key, BenchmarkAccumulator], key: _Key) -> BenchmarkAccumulator:
+        """The accumulator of one part of the benchmark (a class, a turn), made on its first response."""
+        sub = parts.get(key)
+        if sub is None:
+            exact_limit, slo, target = self._part_settings
+            sub = parts[key] = BenchmarkAccumulator(exact_limit=exact_limit, slo=slo, attainment_target=target)
+        return sub
+
     def add_to_class(self, name: str, response: GenerationResponse) -> None:
         """Account for a response (already :meth:`add`-ed here) in its traffic class's own figures as well."""
-        sub = self.classes.get(name)
-        if sub is None:
-            exact_limit, slo, target = self._class_settings
-            sub = self.classes[name] = BenchmarkAccumulator(exact_limit=exact_limit, slo=slo, attainment_target=target)
-        sub.add(response)
+        self._part(self.classes, name).add(response)
+
+    def add_to_turn(self, turn: int, response: GenerationResponse) -> None:
+        """Account for a response (already :meth:`add`-ed here) in its conversation turn's figures (1 = the first)."""
+        self._part(self.turns, turn).add(response)
 
     def class_summaries(self, started_ns: int, ended_ns: int) -> dict[str, BenchmarkMetrics] | None:
         """Each traffic class's metrics over the same window as :meth:`summary`; ``None`` for a run without classes."""
         if not self.classes:
             return None
         return {name: sub.summary(started_ns, ended_ns) for name, sub in self.classes.items()}
+
+    def turn_summaries(self, started_ns: int, ended_ns: int) -> dict[str, BenchmarkMetrics] | None:
+        """Each turn's metrics over the same window as :meth:`summary`; ``None`` for a run without conversations.
+
+        Keyed by the turn's number as text (a JSON object's keys are text) and in turn order, so that turn 10 comes
+        after turn 9 in every report rather than after turn 1.
+        """
+        if not self.turns:
+            return None
+        return {str(turn): sub.summary(started_ns, ended_ns) for turn, sub in sorted(self.turns.items())}
 
     def _generates_nothing(self) -> bool:
         """Whether requests succeeded and none of them had output (the mark of a non-generative request type)."""

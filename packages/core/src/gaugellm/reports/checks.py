@@ -3,7 +3,8 @@
 A check is ``METRIC OP VALUE``: ``ttft.p99<=300ms``, ``error_rate<1%``, ``request_rate>=20``, ``slo.attainment>=99%``,
 ``capacity>=50``. ``METRIC`` is a dotted path into a benchmark's metrics as the JSON report holds them (a
 distribution needs its statistic: ``itl.p50``, ``latency.max``), ``classes.NAME.`` and such a path for one traffic
-class's figure (``--class``), or ``capacity`` for a capacity search's answer.
+class's figure (``--class``), ``turns.N.`` and such a path for one turn's figure of multi-turn conversations, or
+``capacity`` for a capacity search's answer.
 Times are in milliseconds unless the value says ``s``; shares (``error_rate``, ``slo.attainment``,
 ``load.achieved_ratio``) take a fraction or a percentage.
 
@@ -30,6 +31,7 @@ from pydantic import BaseModel
 
 from gaugellm.errors import GaugeError
 from gaugellm.metrics.models import BenchmarkMetrics, Distribution
+from gaugellm.reports.breakdowns import BREAKDOWNS, Breakdown, part_metrics
 from gaugellm.reports.models import BenchmarkReport, CheckResult, RunReport
 
 __all__ = [
@@ -71,6 +73,13 @@ _SHARES = frozenset(
 )
 #: The run-level figure: a capacity search's answer.
 CAPACITY = "capacity"
+#: How a check names a part of each benchmark, per breakdown: the hint when it is written wrong.
+_PART_FORMS: dict[Breakdown, str] = {
+    "classes": "a traffic class's figure is classes.NAME.METRIC, e.g. classes.chat.ttft.p99",
+    "turns": "a turn's figure is turns.N.METRIC with N a turn number from 1, e.g. turns.1.ttft.p99",
+}
+#: A turn's number as a check writes it (and as the report keys it): a positive whole number, no leading zero.
+_TURN = re.compile(r"[1-9][0-9]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +91,23 @@ class Check:
     op: str
     threshold: float
     unit: Unit
-    traffic_class: str | None = None  # ``classes.NAME.METRIC``: the figure of that traffic class (--class)
+    #: ``classes.NAME.METRIC`` or ``turns.N.METRIC``: the figure of one part of each benchmark (its breakdown, key).
+    part: tuple[Breakdown, str] | None = None
 
     @property
     def metric(self) -> str:
         """The figure's full path, as the user wrote it."""
-        return self.path if self.traffic_class is None else f"classes.{self.traffic_class}.{self.path}"
+        return self.path if self.part is None else f"{self.part[0]}.{self.part[1]}.{self.path}"
+
+    @property
+    def traffic_class(self) -> str | None:
+        """The traffic class a ``classes.NAME.METRIC`` check reads (the run's config refuses one it lacks)."""
+        return self.part[1] if self.part is not None and self.part[0] == "classes" else None
+
+    @property
+    def turn(self) -> int | None:
+        """The turn a ``turns.N.METRIC`` check reads."""
+        return int(self.part[1]) if self.part is not None and self.part[0] == "turns" else None
 
     def holds(self, value: float) -> bool:
         return _OPERATORS[self.op](value, self.threshold)
@@ -131,13 +151,7 @@ def parse_check(text: str) -> Check:
     if match is None:
         raise ValueError(f"check {text!r} is not METRIC OP VALUE, e.g. 'ttft.p99<=300ms' or 'error_rate<1%'")
     path, op, number, suffix = match.groups()
-    traffic_class = None
-    if path.startswith("classes."):
-        traffic_class, dot, path = path.removeprefix("classes.").partition(".")
-        if not traffic_class or not dot or path == CAPACITY:
-            raise ValueError(
-                f"check {text!r}: a traffic class's figure is classes.NAME.METRIC, e.g. classes.chat.ttft.p99"
-            )
+    part, path = _split_part(text, path)
     paths = check_paths()
     unit = paths.get(path)
     if unit is None:
@@ -159,7 +173,19 @@ def parse_check(text: str) -> Check:
         value = value / 100 if suffix == "%" else value
     elif suffix is not None:
         raise ValueError(f"check {text!r}: {path} takes a plain number, not {suffix}")
-    return Check(text=text.strip(), path=path, op=op, threshold=value, unit=unit, traffic_class=traffic_class)
+    return Check(text=text.strip(), path=path, op=op, threshold=value, unit=unit, part=part)
+
+
+def _split_part(text: str, path: str) -> tuple[tuple[Breakdown, str] | None, str]:
+    """``classes.chat.ttft.p99`` -> ``(("classes", "chat"), "ttft.p99")``; a path without a part is returned as is."""
+    breakdown = next((b for b in BREAKDOWNS if path.startswith(f"{b}.")), None)
+    if breakdown is None:
+        return None, path
+    key, dot, rest = path.removeprefix(f"{breakdown}.").partition(".")
+    valid_key = _TURN.fullmatch(key) is not None if breakdown == "turns" else bool(key)
+    if not valid_key or not dot or rest == CAPACITY:
+        raise ValueError(f"check {text!r}: {_PART_FORMS[breakdown]}")
+    return (breakdown, key), rest
 
 
 def parse_checks(texts: Iterable[str]) -> list[Check]:
@@ -198,10 +224,10 @@ def evaluate_checks(texts: Iterable[str], report: RunReport) -> list[CheckResult
         if not benchmarks:
             results.append(_result(check, None, None))
         for benchmark in benchmarks:
-            if check.traffic_class is None:
+            if check.part is None:
                 metrics: BenchmarkMetrics | None = benchmark.metrics
             else:
-                metrics = (benchmark.classes or {}).get(check.traffic_class)
+                metrics = part_metrics(benchmark, *check.part)
             results.append(_result(check, benchmark.name, None if metrics is None else _value(metrics, check.path)))
     return results
 

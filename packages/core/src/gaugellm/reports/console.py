@@ -180,9 +180,9 @@ def render_console(report: RunReport, console: Console) -> None:
     caption = "times in ms (p50 / p99); lat = end - dispatch, sched = end - scheduled time"
     columns = _columns(report)
     rows = []
-    from gaugellm.reports.class_views import with_classes
+    from gaugellm.reports.breakdowns import with_parts
 
-    for benchmark, _class in with_classes(report.benchmarks):
+    for benchmark, _part in with_parts(report.benchmarks):
         cells = _benchmark_row(benchmark)
         row = [cells[name] for name, _ in columns if name in cells]
         if SLO_COLUMNS[0] in columns:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gaugellm.metrics.models import Distribution
-from gaugellm.reports.class_views import class_views
+from gaugellm.reports.breakdowns import PartView, part_key, part_views
 from gaugellm.reports.models import BenchmarkReport, RunReport
 
 __all__ = ["CSV_COLUMNS", "DISTRIBUTION_COLUMNS", "OPTIONAL_DISTRIBUTION_COLUMNS", "STATISTIC_COLUMNS", "render_csv"]
@@ -171,10 +171,12 @@ _REQUEST_TYPE_COLUMNS: list[tuple[str, Getter]] = [
 ]
 
 #: Run columns, last: the run's labels (``key=value;...``, the same on every row), this benchmark's checks (``pass``,
-#: or ``fail:`` and the failed checks; empty when no check applied to it), and the traffic class of a class's row
-#: (each benchmark's row is followed by one row per class, with the same ``benchmark``; empty on the benchmark's), and
-#: each node's dispatch lag p99 (``node=ms;...``) when the workers ran on several nodes.
-RUN_COLUMNS: tuple[str, ...] = ("labels", "checks", "traffic_class", "dispatch_lag_p99_ms_by_node")
+#: or ``fail:`` and the failed checks; empty when no check applied to it), the traffic class of a class's row
+#: (each benchmark's row is followed by one row per class, then one per conversation turn, with the same
+#: ``benchmark``; empty on the benchmark's), each node's dispatch lag p99 (``node=ms;...``) when the workers ran on
+#: several nodes, and the turn number of a turn's row. ``turn`` comes after the node column rather than beside
+#: ``traffic_class`` because a column never moves once written (docs/reports.md).
+RUN_COLUMNS: tuple[str, ...] = ("labels", "checks", "traffic_class", "dispatch_lag_p99_ms_by_node", "turn")
 
 #: Every column, in order.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -185,9 +187,9 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _rows(benchmark: BenchmarkReport) -> list[tuple[BenchmarkReport, str | None, BenchmarkReport]]:
-    """The benchmark's own row, then one per traffic class: ``(benchmark, class or None, what the row shows)``."""
-    return [(benchmark, None, benchmark), *((benchmark, name, view) for name, view in class_views(benchmark))]
+def _rows(benchmark: BenchmarkReport) -> list[tuple[PartView | None, BenchmarkReport]]:
+    """The benchmark's own row, then one per class and per turn: ``(part or None, what the row shows)``."""
+    return [(None, benchmark), *((part, part.view) for part in part_views(benchmark))]
 
 
 def _node_lags(benchmark: BenchmarkReport) -> str | None:
@@ -232,7 +234,8 @@ def render_csv(report: RunReport) -> str:
             else [capacity.by, capacity.capacity, capacity.upper, capacity.status]
         )
         tail = [None if probe is None else probe.verdict, None if probe is None else probe.decided_by, *answer]
-        for _, traffic_class, row in _rows(benchmark):
+        for part, row in _rows(benchmark):
+            own = part is None  # the benchmark's own row: the figures that belong to the whole benchmark
             cells = [_cell(get(row)) for _, get in _COLUMNS]
             cells[0] = benchmark.name
             writer.writerow(
@@ -241,15 +244,16 @@ def render_csv(report: RunReport) -> str:
                 + [_cell(get(row)) for _, get in _REQUEST_TYPE_COLUMNS]
                 + [
                     _cell(labels),
-                    _cell(_checks_cell(report, benchmark) if traffic_class is None else None),
-                    _cell(traffic_class),
-                    _cell(_node_lags(benchmark) if traffic_class is None else None),
+                    _cell(_checks_cell(report, benchmark) if own else None),
+                    _cell(part_key(part, "classes")),
+                    _cell(_node_lags(benchmark) if own else None),
+                    _cell(part_key(part, "turns")),
                 ]
                 + [
                     _cell(value)
                     for c, name in collected
                     for summary in (stage_summary(c, name, benchmark),)
-                    for value in ((summary.mean, summary.max) if traffic_class is None else (None, None))
+                    for value in ((summary.mean, summary.max) if own else (None, None))
                 ]
             )
     return buffer.getvalue()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from gaugellm.metrics.models import Distribution
-from gaugellm.reports.class_views import class_views
+from gaugellm.reports.breakdowns import BREAKDOWN_LABELS, part_views
 from gaugellm.reports.models import BenchmarkReport, RunReport
 
 __all__ = ["Figure", "report_figures"]
@@ -64,11 +64,10 @@ def _distribution(name: str, help_text: str, base: dict[str, str], d: Distributi
 
 
 def _benchmark(
-    benchmark: BenchmarkReport, traffic_class: str | None = None, name: str | None = None
+    benchmark: BenchmarkReport, part: dict[str, str] | None = None, name: str | None = None
 ) -> Iterator[Figure]:
-    base = {"benchmark": name or benchmark.name, "profile": str(benchmark.profile.get("kind", ""))}
-    if traffic_class is not None:
-        base["traffic_class"] = traffic_class
+    """A benchmark's figures; a part's (``part``: its label, e.g. ``{"turn": "2"}``) under its benchmark's ``name``."""
+    base = {"benchmark": name or benchmark.name, "profile": str(benchmark.profile.get("kind", "")), **(part or {})}
     metrics = benchmark.metrics
     yield from _figure(
         "gaugellm_request_rate", "Successful requests per second.", "{request}/s", base, metrics.request_rate
@@ -122,8 +121,8 @@ def report_figures(report: RunReport) -> Iterator[Figure]:
     yield Figure("gaugellm_run_complete", "1 when the run completed.", "1", {}, float(report.complete))
     for benchmark in report.benchmarks:
         yield from _benchmark(benchmark)
-        for traffic_class, view in class_views(benchmark):
-            yield from _benchmark(view, traffic_class, benchmark.name)
+        for part in part_views(benchmark):
+            yield from _benchmark(part.view, {BREAKDOWN_LABELS[part.breakdown]: part.key}, benchmark.name)
         for node, lag in (benchmark.dispatch_lag_by_node or {}).items():
             on_node = {"benchmark": benchmark.name, "profile": str(benchmark.profile.get("kind", "")), "node": node}
             yield from _distribution(

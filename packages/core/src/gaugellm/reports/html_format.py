@@ -110,12 +110,12 @@ def _summary_table(report: RunReport) -> str:
     with_load = any(b.metrics.load is not None for b in report.benchmarks)
     head += ("SLO met", "goodput") if with_slo else ()
     head += ("load",) if with_load else ()
-    from gaugellm.reports.class_views import with_classes
+    from gaugellm.reports.breakdowns import with_parts
 
     rows = []
-    for benchmark, _class in with_classes(report.benchmarks):
+    for benchmark, part in with_parts(report.benchmarks):
         metrics = benchmark.metrics
-        name = benchmark.name + (" (incomplete)" if benchmark.incomplete and _class is None else "")
+        name = benchmark.name + (" (incomplete)" if benchmark.incomplete and part is None else "")
         values = dict(
             zip(
                 (*_SUMMARY_HEAD, "prompt tok/s"),

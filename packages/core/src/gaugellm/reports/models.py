@@ -33,9 +33,10 @@ __all__ = [
 ]
 
 #: The version of the report document this gaugellm writes (and the newest it reads). Version 2 added SLO, load,
-#: cost and capacity sections, version 3 the collectors' samples and the client's timeline; all optional, so an
-#: older document reads as a newer one without them.
-REPORT_VERSION = 4
+#: cost and capacity sections, version 3 the collectors' samples and the client's timeline, version 4 the run's
+#: labels and checks, version 5 per-turn metrics of multi-turn conversations; all optional, so an older document
+#: reads as a newer one without them.
+REPORT_VERSION = 5
 
 
 def _now_iso() -> str:
@@ -82,6 +83,11 @@ class BenchmarkReport(BaseModel):
     classes: dict[str, BenchmarkMetrics] | None = Field(
         default=None,
         description="Each traffic class's metrics over the same window (--class); null for a run without classes.",
+    )
+    turns: dict[str, BenchmarkMetrics] | None = Field(
+        default=None,
+        description="The metrics of each turn index of multi-turn conversations over the same window, keyed by the "
+        "turn's number from '1', in turn order; null for a run without conversations.",
     )
 
     @field_validator("profile", mode="before")

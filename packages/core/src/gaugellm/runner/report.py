@@ -127,6 +127,7 @@ def benchmark_report(outcome: StageOutcome, price_per_hour: float | None = None)
         stop_reason=outcome.stop_reason or None,
         cost=cost_report(metrics, price_per_hour),
         classes=sink.class_summaries(started_ns=started_ns, ended_ns=ended_ns),
+        turns=sink.turn_summaries(started_ns=started_ns, ended_ns=ended_ns),
         dispatch_lag_by_node=None
         if outcome.lag_by_node is None
         else {node: distribution(lag) for node, lag in outcome.lag_by_node.items()},
