@@ -23,13 +23,12 @@ def test_synthetic_conversations_have_their_turns_system_prompt_and_think_time()
     assert first.request_id == "conversation-7#1"
     assert [m["role"] for m in first.messages or []] == ["system", "user"]
     assert len(first.follow_ups) == 3
-    assert all(f.think_s == 1.5 and f.max_tokens == 30 and f.prompt_tokens == 20 for f in first.follow_ups)
+    assert {(f.think_s, f.max_tokens, f.prompt_tokens) for f in first.follow_ups} == {(1.5, 30, 20)}
     assert first.prompt_tokens == 120  # the system prompt and the first message
     # every conversation opens with the same system prompt; their own messages differ
     other = data.request(8)
-    assert other.messages is not None and first.messages is not None
-    assert other.messages[0] == first.messages[0]
-    assert other.messages[1] != first.messages[1]
+    assert other.messages[0] == first.messages[0]  # type: ignore[index]
+    assert other.messages[1] != first.messages[1]  # type: ignore[index]
     assert first.follow_ups[0].content != first.follow_ups[1].content
     # built from (seed, index) alone
     again = load_dataset("turns=4,prompt_tokens=20,output_tokens=30,system_tokens=100,think_s=1.5,samples=50")
@@ -41,12 +40,14 @@ def test_synthetic_conversations_have_their_turns_system_prompt_and_think_time()
 def test_turns_and_think_times_can_be_drawn() -> None:
     data = load_dataset("turns=2-6,think_s=1,think_s_distribution=exponential,samples=400")
     counts = [1 + len(data.request(i).follow_ups) for i in range(400)]
-    assert min(counts) == 2 and max(counts) == 6
+    assert (min(counts), max(counts)) == (2, 6)
     thinks = [f.think_s for i in range(400) for f in data.request(i).follow_ups]
     assert 0.8 < sum(thinks) / len(thinks) < 1.2  # exponential, mean 1 s
     uniform = load_dataset("turns=3,think_s=2-4,samples=100")
     drawn = [f.think_s for i in range(100) for f in uniform.request(i).follow_ups]
-    assert min(drawn) >= 2 and max(drawn) <= 4 and max(drawn) - min(drawn) > 1
+    assert min(drawn) >= 2
+    assert max(drawn) <= 4
+    assert max(drawn) - min(drawn) > 1
 
 
 @pytest.mark.parametrize(
@@ -76,7 +77,8 @@ def test_think_time_shapes() -> None:
     assert parse_think_time("1-3", None) == ThinkTime("uniform", 1.0, 3.0)
     exponential = parse_think_time("2", "exponential")
     draws = [exponential.sample(RequestRandom(1, i)) for i in range(2000)]
-    assert min(draws) >= 0 and 1.8 < sum(draws) / len(draws) < 2.2
+    assert min(draws) >= 0
+    assert 1.8 < sum(draws) / len(draws) < 2.2
 
 
 def _sharegpt(tmp_path: Path, rows: list[dict[str, object]]) -> Path:
@@ -100,7 +102,7 @@ SHAREGPT = [
     },
     {"id": "b", "conversations": [{"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Hi."}]},
     {"id": "c", "conversations": []},
-    {"id": "d", "conversations": [{"role": "user", "content": "Count to three."}, {"role": "assistant", "content": "1 2 3"}]},
+    {"id": "d", "conversations": [{"role": "user", "content": "Count to 3."}, {"role": "assistant", "content": "1"}]},
 ]  # fmt: skip
 
 
@@ -122,21 +124,21 @@ def test_sharegpt_rows_become_conversations(tmp_path: Path) -> None:
         {"role": "user", "content": "Name a colour."},
     ]
     # answer lengths from the recorded answers: the first turn's answer is the longest
-    assert first.max_tokens is not None and first.max_tokens > 5
+    assert (first.max_tokens or 0) > 5
     assert [f.content for f in first.follow_ups] == ["Another?\nA warm one.", "Thanks."]
     assert [f.think_s for f in first.follow_ups] == [0.5, 0.5]
     assert all(f.recorded_answer is None for f in first.follow_ups)  # real history by default
     assert first.follow_ups[1].max_tokens is None  # no recorded answer to the last message: the server decides
     # a conversation that starts with the assistant starts at the user's first message
     assert data.request(1).messages == [{"role": "user", "content": "Hi."}]
-    assert data.request(2).messages == [{"role": "user", "content": "Count to three."}]
+    assert data.request(2).messages == [{"role": "user", "content": "Count to 3."}]
 
 
 def test_recorded_history_carries_the_recorded_answers(tmp_path: Path) -> None:
     data = load_dataset(f"path={_sharegpt(tmp_path, SHAREGPT)},history=recorded,output_tokens=16")
     first = _first(data)
     assert [f.recorded_answer for f in first.follow_ups] == ["Blue, the colour of a clear sky at noon.", "Red."]
-    assert first.max_tokens == 16 and all(f.max_tokens == 16 for f in first.follow_ups)
+    assert [first.max_tokens, *(f.max_tokens for f in first.follow_ups)] == [16, 16, 16]
 
 
 @pytest.mark.parametrize(
