@@ -24,6 +24,9 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from prometheus_client.parser import text_string_to_metric_families
 
 import gaugellm
+from gaugellm.backend.schemas import GenerationResponse
+from gaugellm.metrics import BenchmarkAccumulator
+from gaugellm.reports import BenchmarkReport, RunReport, write_report
 
 GAUGELLM = [sys.executable, "-m", "gaugellm"]
 #: Runs gaugellm with every ``opentelemetry`` module unimportable, as when the extra is not installed.
@@ -161,6 +164,42 @@ def test_report_exports_a_saved_run_to_a_url_with_a_path(server: Any, receiver: 
     [(path, _headers, request)] = receiver["posts"]
     assert path == "/custom/v1/metrics"  # a URL with a path is used as given
     assert otlp_points(request) == prom_points((tmp_path / "again.prom").read_text())
+
+
+def conversation_report() -> RunReport:
+    """One benchmark of two-turn conversations in one traffic class; turn t's first token comes 10*t ms in."""
+    ms = 1_000_000
+    accumulator = BenchmarkAccumulator()
+    for index, turn in enumerate((1, 2, 1, 2)):
+        item = GenerationResponse(request_id=f"r{index}", scheduled_ns=index * 100 * ms, dispatched_ns=index * 100 * ms)
+        item.record_chunk("tok", at_ns=(index * 100 + 10 * turn) * ms)
+        item.finish("stop", at_ns=(index * 100 + 10 * turn + 1) * ms)
+        accumulator.add(item)
+        accumulator.add_to_class("chat", item)
+        accumulator.add_to_turn(turn, item)
+    metrics = accumulator.summary(0, 400 * ms)
+    benchmark = BenchmarkReport(
+        name="constant@10", profile={"kind": "constant"}, started_at=1.0, duration_s=0.4, metrics=metrics,
+        classes=accumulator.class_summaries(0, 400 * ms), turns=accumulator.turn_summaries(0, 400 * ms),
+    )  # fmt: skip
+    return RunReport(benchmarks=[benchmark])
+
+
+def test_each_turn_and_class_is_exported_with_its_label(receiver: dict[str, Any], tmp_path: Path) -> None:
+    write_report(conversation_report(), tmp_path / "r.json")
+    result = gaugellm_cli(
+        "report", str(tmp_path / "r.json"), "-o", str(tmp_path / "r.prom"), "--otlp-endpoint", receiver["url"], "-q"
+    )
+    assert result.returncode == 0, result.stderr
+    [(_path, _headers, request)] = receiver["posts"]
+    exported = otlp_points(request)
+    assert exported == prom_points((tmp_path / "r.prom").read_text())
+    base = {("benchmark", "constant@10"), ("profile", "constant"), ("statistic", "mean")}
+    ttft = {
+        part: exported[("gaugellm_ttft_seconds", frozenset({*base, *part}))]
+        for part in ((), (("traffic_class", "chat"),), (("turn", "1"),), (("turn", "2"),))
+    }
+    assert list(ttft.values()) == pytest.approx([0.015, 0.015, 0.01, 0.02])
 
 
 def test_a_refused_export_is_one_line_after_the_files_are_written(

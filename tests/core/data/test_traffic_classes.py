@@ -92,3 +92,13 @@ def test_a_check_on_a_class_the_run_does_not_have_is_refused_before_it_runs() ->
     assert config.checks == ["classes.chat.ttft.p99<=1s"]
     with pytest.raises(RunConfigError, match="no traffic class 'long' in this run; its classes are chat"):
         config_with("chat=1", checks=("classes.long.ttft.p99<=1s",))
+
+
+def test_a_check_on_a_turn_is_taken_as_is_and_a_bad_turn_number_refused_before_the_run() -> None:
+    """Which turns a run reaches depends on its conversations: a turn is checked for its form, not against the run."""
+    pytest.importorskip("gaugellm_openai", reason="the config is checked against the openai_http backend's args")
+    config = config_with(checks=("turns.7.ttft.p99<=1s",))
+    assert config.checks == ["turns.7.ttft.p99<=1s"]
+    with pytest.raises(RunConfigError, match=r"turns\.N\.METRIC with N a turn number from 1") as caught:
+        config_with(checks=("turns.0.ttft.p99<=1s",))
+    assert "\n" not in str(caught.value)

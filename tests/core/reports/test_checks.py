@@ -188,3 +188,37 @@ def test_a_check_can_name_one_traffic_class(sample_report: RunReport) -> None:
         ("classes.long.ttft.p99", 2500.0, False),
         ("classes.nope.ttft.p99", None, False),  # a class the run did not have: no value, so it fails
     ]
+
+
+def test_a_check_can_name_one_conversation_turn(sample_report: RunReport) -> None:
+    check = parse_check("turns.2.ttft.p99<=1s")
+    assert (check.turn, check.traffic_class, check.path, check.metric, check.threshold) == (
+        2,
+        None,
+        "ttft.p99",
+        "turns.2.ttft.p99",
+        1000.0,
+    )
+    assert parse_check("turns.10.error_rate<1%").threshold == 0.01
+    first = sample_report.benchmarks[0]
+    slow = first.metrics.model_copy(update={"ttft": first.metrics.ttft.model_copy(update={"p99": 2500.0})})
+    sample_report.benchmarks = [first.model_copy(update={"turns": {"1": first.metrics, "2": slow}})]
+    results = evaluate_checks(["turns.1.ttft.p99<=1s", "turns.2.ttft.p99<=1s", "turns.3.ttft.p99<=1s"], sample_report)
+    assert [(r.metric, r.benchmark, r.value, r.passed) for r in results] == [
+        ("turns.1.ttft.p99", "synchronous", first.metrics.ttft.p99, True),
+        ("turns.2.ttft.p99", "synchronous", 2500.0, False),
+        ("turns.3.ttft.p99", "synchronous", None, False),  # no conversation reached turn 3: no value, so it fails
+    ]
+    sample_report.benchmarks = [first]  # a run without conversations: every turn's check fails
+    assert [r.passed for r in evaluate_checks(["turns.1.ttft.p99<=1s"], sample_report)] == [False]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["turns.0.ttft.p99<=1s", "turns.first.ttft.p99<=1s", "turns.01.ttft.p99<=1s", "turns.1e3.ttft.p99<=1s",
+     "turns.2<=1", "turns..ttft.p99<=1s", "turns.1.capacity>=3"],
+)  # fmt: skip
+def test_a_turn_that_is_not_a_positive_whole_number_is_one_line_of_error(text: str) -> None:
+    with pytest.raises(ValueError, match=r"turns\.N\.METRIC with N a turn number from 1") as caught:
+        parse_check(text)
+    assert "\n" not in str(caught.value)

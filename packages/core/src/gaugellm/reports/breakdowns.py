@@ -39,7 +39,7 @@ BREAKDOWN_LABELS: dict[Breakdown, str] = {"classes": "traffic_class", "turns": "
 #: Between a benchmark's name and its part's in a row's name.
 PART_SEPARATOR = " · "
 
-_NO_PARTS = {"records": None, "cost": None, **{breakdown: None for breakdown in BREAKDOWNS}}
+_NO_PARTS: dict[str, None] = {"records": None, "cost": None, **{breakdown: None for breakdown in BREAKDOWNS}}
 
 
 class PartView(NamedTuple):
