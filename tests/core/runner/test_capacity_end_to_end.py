@@ -128,4 +128,4 @@ def test_rate_stages_say_whether_their_load_was_sustainable(tmp_path: Path) -> N
     assert 0.15 < high.latency_growth < 0.45
     rows = list(csv.DictReader((tmp_path / "rates.csv").open()))
     assert [row["load_sustainable"] for row in rows] == ["true", "false"]
-    assert json.loads(out.read_text())["version"] == 4
+    assert json.loads(out.read_text())["version"] == 5

@@ -62,7 +62,7 @@ def test_slo_from_a_config_file_reaches_every_benchmark(cli_env: dict[str, str],
     cost = report.benchmarks[0].cost
     assert cost is not None
     assert cost.price_per_hour == 3
-    assert json.loads(out.read_text())["version"] == 4
+    assert json.loads(out.read_text())["version"] == 5
 
 
 def test_console_shows_the_slo_table(cli_env: dict[str, str]) -> None:
