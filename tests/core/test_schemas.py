@@ -79,3 +79,21 @@ def test_pickling_drops_the_runner_hook():
     assert again.on_first_token is None
     assert again.chunk_times_ns == [3]
     assert again.text == "x"
+
+
+def test_answer_text_leaves_out_a_reasoning_models_reasoning() -> None:
+    from gaugellm.backend.schemas import GenerationResponse
+
+    plain = GenerationResponse("a")
+    plain.record_chunk("Hello")
+    plain.record_chunk(" there")
+    assert plain.answer_text == plain.text == "Hello there"
+    reasoning = GenerationResponse("b")
+    reasoning.record_chunk("Let me think.", reasoning=True)
+    reasoning.record_chunk(" Yes.", reasoning=True)
+    reasoning.record_chunk("Four.")
+    assert reasoning.text == "Let me think. Yes.Four."
+    assert reasoning.answer_text == "Four."
+    thinking_only = GenerationResponse("c")
+    thinking_only.record_chunk("Hmm", reasoning=True)
+    assert thinking_only.answer_text == ""

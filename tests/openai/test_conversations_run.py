@@ -174,3 +174,36 @@ def test_a_bad_conversation_row_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "chats.jsonl line 2: 'conversations' must be a list" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_reasoning_models_history_carries_its_answer_not_its_reasoning(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    log = tmp_path / "received.jsonl"
+    server = start_server(output_tokens="8", reasoning_tokens=3, record_requests=str(log))
+    result = run(
+        tmp_path, "--target", server.url, "-p", "synchronous", "-n", "4",
+        "--data", "turns=2,prompt_tokens=8,output_tokens=8", "-o", "run.json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for first, second in conversations(received(log)):
+        answered = second["payload"]["messages"][len(first["payload"]["messages"])]
+        assert answered == {"role": "assistant", "content": "".join(token_text(i) for i in range(3, 8))}
+
+
+def test_conversations_from_a_config_file(start_server: StartServer, tmp_path: Path) -> None:
+    log = tmp_path / "received.jsonl"
+    server = start_server(output_tokens="4", record_requests=str(log))
+    (tmp_path / "run.yaml").write_text(
+        f"backend: {{type: openai_http, target: '{server.url}'}}\n"
+        "profile: concurrent\nconcurrency: 2\nmax_requests: 12\n"
+        "data:\n  turns: {min: 2, max: 4}\n  prompt_tokens: 8\n  output_tokens: 4\n  think_s: 0.01\n"
+        "checks: ['turns.2.requests.total>=1']\n"
+    )
+    result = run(tmp_path, "--config", "run.yaml", "-o", "run.json")
+    assert result.returncode == 0, result.stderr
+    groups = conversations(received(log))
+    assert sum(len(group) for group in groups) == 12
+    assert {len(group) for group in groups} <= {2, 3, 4}
+    report = json.loads((tmp_path / "run.json").read_text())
+    assert report["config"]["data_description"]["turns"] == {"distribution": "uniform", "min": 2, "max": 4}

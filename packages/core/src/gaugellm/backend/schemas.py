@@ -149,6 +149,7 @@ class GenerationResponse:
     reasoning_tokens: int | None = None
     cached_prompt_tokens: int | None = None
     tool_calls: int | None = None
+    answer_from: int | None = None  # the index of the answer's first chunk (after a reasoning model's reasoning)
     on_first_token: Callable[[GenerationResponse], None] | None = field(default=None, repr=False, compare=False)
 
     # -- what a backend calls ------------------------------------------------------------------------------------
@@ -176,6 +177,7 @@ class GenerationResponse:
             self.reasoning_tokens = tokens + (self.reasoning_tokens or 0)
         elif self.first_answer_ns is None:
             self.first_answer_ns = now
+            self.answer_from = len(self.text_parts)
         self.last_token_ns = now
         self.chunk_times_ns.append(now)
         self.chunk_tokens.append(tokens)
@@ -216,6 +218,13 @@ class GenerationResponse:
     @property
     def text(self) -> str:
         return "".join(self.text_parts)
+
+    @property
+    def answer_text(self) -> str:
+        """The answer without a reasoning model's reasoning: what a conversation's history carries as the answer."""
+        if self.first_reasoning_ns is None:
+            return self.text
+        return "" if self.answer_from is None else "".join(self.text_parts[self.answer_from :])
 
     @property
     def streamed_tokens(self) -> int:

@@ -179,7 +179,7 @@ def _flatten(mapping: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in mapping.items():
         if not isinstance(key, str):
             raise DataError(f"--data keys must be strings, got {key!r}")
-        if key in _LENGTH_FIELDS and isinstance(value, Mapping):
+        if key in (*_LENGTH_FIELDS, "turns") and isinstance(value, Mapping):
             for sub, sub_value in value.items():
                 name = {"mean": "", "value": ""}.get(sub, f"_{sub}")
                 flat[key + name] = sub_value

@@ -295,7 +295,7 @@ class WorkerRuntime:
             self._skipped.extend(range(item.index + 1, item.index + 1 + len(request.follow_ups)))
             return False
         follow_up, later = request.follow_ups[0], request.follow_ups[1:]
-        answer = follow_up.recorded_answer if follow_up.recorded_answer is not None else response.text
+        answer = follow_up.recorded_answer if follow_up.recorded_answer is not None else response.answer_text
         history = [*(request.messages or ()), {"role": "assistant", "content": answer}]
         prompt_tokens = None
         if request.prompt_tokens is not None and follow_up.prompt_tokens is not None:
