@@ -207,3 +207,24 @@ def test_conversations_from_a_config_file(start_server: StartServer, tmp_path: P
     assert {len(group) for group in groups} <= {2, 3, 4}
     report = json.loads((tmp_path / "run.json").read_text())
     assert report["config"]["data_description"]["turns"] == {"distribution": "uniform", "min": 2, "max": 4}
+
+
+def test_conversations_as_one_traffic_class(start_server: StartServer, tmp_path: Path) -> None:
+    log = tmp_path / "received.jsonl"
+    server = start_server(output_tokens="4", record_requests=str(log))
+    result = run(
+        tmp_path, "--target", server.url, "-p", "concurrent", "-c", "2", "-n", "40",
+        "--class", "chat=1:turns=3,prompt_tokens=8,output_tokens=4",
+        "--class", "single=1:prompt_tokens=8,output_tokens=5", "-o", "run.json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    groups = conversations(received(log))
+    chats = [group for group in groups if group[0]["payload"]["max_tokens"] == 4]
+    assert [len(group) for group in chats if len(group) != 3] in ([], [1], [2])  # the last may be cut at -n
+    assert chats, "some conversations ran"
+    benchmark = json.loads((tmp_path / "run.json").read_text())["benchmarks"][0]
+    classes, turns = benchmark["classes"], benchmark["turns"]
+    # every turn of a conversation counts for its class: the single requests are the one-request groups
+    assert classes["chat"]["requests"]["total"] == sum(len(group) for group in chats)
+    assert classes["single"]["requests"]["total"] == len(groups) - len(chats) == 40 - sum(len(g) for g in chats)
+    assert turns["2"]["requests"]["total"] == sum(1 for group in chats if len(group) >= 2)
