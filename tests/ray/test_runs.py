@@ -73,3 +73,35 @@ async def test_a_worker_whose_clock_is_off_is_measured_and_put_back_on_the_runne
     duration_ms = report.benchmarks[0].duration_s * 1000
     assert all(ms is not None and -50 <= ms <= duration_ms + 50 for ms in records.dispatched_ms)
     assert report.environment["executor"]["placement"][1]["clock_round_trips"] > 0
+
+
+async def test_conversations_on_ray_keep_each_conversation_on_one_worker_with_its_history(
+    cluster: Any, tmp_path: Any
+) -> None:
+    """Each conversation's turns reach the server in order, each carrying the one before and its answer, though the
+    conversations are spread over workers on two nodes."""
+    import json
+
+    from gaugellm_openai.mock import MockServerConfig, mock_server
+
+    recording = tmp_path / "received.jsonl"
+    config = MockServerConfig(ttft_ms=10, itl_ms=1, output_tokens="8", record_requests=str(recording))
+    with mock_server(config, in_process=False) as server:
+        options = {"profile": "concurrent", "rate": [], "concurrency": 4, "max_requests": 24}
+        options["data"] = "turns=3,prompt_tokens=12"
+        report = (await run(run_config(server, **options), RayExecutor(RayExecutorArgs(address=None)))).report
+    assert report.complete, report.error
+    benchmark = report.benchmarks[0]
+    assert benchmark.metrics.requests.successful == 24
+    assert benchmark.turns is not None
+    assert {turn: figures.requests.successful for turn, figures in benchmark.turns.items()} == {"1": 8, "2": 8, "3": 8}
+    by_conversation: dict[str, list[list[dict[str, str]]]] = {}
+    for line in recording.read_text().splitlines():
+        messages = json.loads(line)["payload"]["messages"]
+        by_conversation.setdefault(messages[0]["content"], []).append(messages)
+    assert len(by_conversation) == 8
+    for turns in by_conversation.values():
+        assert [len(messages) for messages in turns] == [1, 3, 5], "turns arrive in order, each with its history"
+        assert turns[2][:3] == turns[1]
+        assert turns[1][:1] == turns[0]
+        assert turns[1][1]["role"] == "assistant"
