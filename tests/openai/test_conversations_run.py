@@ -228,3 +228,24 @@ def test_conversations_as_one_traffic_class(start_server: StartServer, tmp_path:
     assert classes["chat"]["requests"]["total"] == sum(len(group) for group in chats)
     assert classes["single"]["requests"]["total"] == len(groups) - len(chats) == 40 - sum(len(g) for g in chats)
     assert turns["2"]["requests"]["total"] == sum(1 for group in chats if len(group) >= 2)
+
+
+def test_a_sweep_over_conversations_offers_conversations_the_server_can_serve(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    """A sweep's rates are conversations begun per second: its highest is about what the throughput stage served,
+    over the conversations' turns, and each rate stage achieves what it was asked for, counted the same way."""
+    server = start_server(output_tokens="8", ttft_ms=5, itl_ms=1)
+    result = run(
+        tmp_path, "--target", server.url, "-p", "sweep", "-r", "2", "-t", "3",
+        "--data", "turns=4,prompt_tokens=16,output_tokens=8", "-o", "run.json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    _, throughput, *rates = json.loads((tmp_path / "run.json").read_text())["benchmarks"]
+    served = throughput["metrics"]["request_rate"]
+    assert [stage["turns"]["1"]["requests"]["total"] > 0 for stage in rates] == [True, True]
+    highest = rates[-1]["metrics"]["load"]
+    assert highest["target_rate"] < served / 4 * 1.05, (highest["target_rate"], served)
+    assert highest["target_rate"] > served / 4 * 0.5, (highest["target_rate"], served)
+    for stage in rates:
+        assert 0.7 < stage["metrics"]["load"]["achieved_ratio"] <= 1.05, stage["metrics"]["load"]

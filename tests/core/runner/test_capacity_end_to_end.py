@@ -129,3 +129,30 @@ def test_rate_stages_say_whether_their_load_was_sustainable(tmp_path: Path) -> N
     rows = list(csv.DictReader((tmp_path / "rates.csv").open()))
     assert [row["load_sustainable"] for row in rows] == ["true", "false"]
     assert json.loads(out.read_text())["version"] == 5
+
+
+def test_a_rate_search_over_conversations_answers_in_conversations_per_second(tmp_path: Path) -> None:
+    """A rate schedules conversations' first turns: 3-turn conversations without think time load the server with
+    three requests each, so the capacity in conversations/s is a third of the closed form in requests/s."""
+    config = mock.MockServerConfig(**SERVERS["fixed-itl"])
+    truth = closed_form_capacity(config) / 3
+    with mock.mock_server(config, in_process=False) as server:
+        result, out = search(server.url, tmp_path, "--slo", "ttft<=250ms", "--data", "turns=3,prompt_tokens=32")
+    assert result.returncode == 0, result.stderr
+    report = load_report(out)
+    capacity = report.capacity
+    assert capacity is not None
+    assert capacity.rate_unit == "conversations/s"
+    assert capacity.capacity is not None
+    assert capacity.throughput is not None
+    assert capacity.throughput == pytest.approx(truth, rel=0.15), "the seed is in conversations too"
+    assert capacity.capacity == pytest.approx(truth, rel=0.1), (capacity.capacity, truth)
+    # a probe's rate stage reached what it was asked for, counted in conversations begun
+    passed = [b for b in report.benchmarks if b.metrics.load is not None and b.metrics.slo and b.metrics.slo.met]
+    assert passed
+    for benchmark in passed:
+        assert benchmark.metrics.load is not None
+        assert benchmark.metrics.load.achieved_ratio == pytest.approx(1.0, abs=0.15)
+    rows = list(csv.DictReader((tmp_path / "capacity.csv").open()))
+    assert {row["capacity_rate_unit"] for row in rows} == {"conversations/s"}
+    assert "conversations/s" in (tmp_path / "capacity.html").read_text()

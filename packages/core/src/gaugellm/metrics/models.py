@@ -138,9 +138,13 @@ class SloSummary(_Model):
 class LoadSummary(_Model):
     """Whether an open-loop (rate) stage's load was sustainable: the trend of latency from the schedule."""
 
-    target_rate: float | None = Field(default=None, description="The rate the stage was asked to send, requests/s.")
+    target_rate: float | None = Field(
+        default=None, description="The rate the stage was asked to send: requests/s, or conversations begun/s."
+    )
     achieved_ratio: float | None = Field(
-        default=None, description="Successful requests/s over the window divided by the target rate."
+        default=None,
+        description="Successful requests/s over the window divided by the target rate (with conversations: "
+        "successful first turns/s).",
     )
     points: int = Field(ge=0, description="Successful measured requests the trend was fitted on.")
     latency_growth: float | None = Field(

@@ -483,7 +483,7 @@ def format_money(value: float | None) -> str:
 
 def capacity_sentence(capacity: CapacityReport) -> str:
     """The answer in one sentence, as plain text."""
-    unit = "req/s" if capacity.by == "rate" else "concurrent streams"
+    unit = capacity.rate_unit if capacity.by == "rate" else "concurrent streams"
     slo = ", ".join(capacity.slo)
     target = format_share(capacity.target)
 
@@ -512,7 +512,7 @@ def probe_load(capacity: CapacityReport, probe: CapacityProbeReport) -> str:
     """The load a probe applied: a rate, or (the bracketing throughput stage, concurrency searches) streams."""
     if probe.verdict == "measured" or capacity.by == "concurrency":
         return f"{probe.value:g} streams"
-    return f"{format_rate(probe.value)} req/s"
+    return f"{format_rate(probe.value)} {capacity.rate_unit}"
 
 
 def _capacity(capacity: CapacityReport, console: Console) -> None:

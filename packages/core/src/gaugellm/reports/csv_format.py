@@ -176,7 +176,14 @@ _REQUEST_TYPE_COLUMNS: list[tuple[str, Getter]] = [
 #: ``benchmark``; empty on the benchmark's), each node's dispatch lag p99 (``node=ms;...``) when the workers ran on
 #: several nodes, and the turn number of a turn's row. ``turn`` comes after the node column rather than beside
 #: ``traffic_class`` because a column never moves once written (docs/reports.md).
-RUN_COLUMNS: tuple[str, ...] = ("labels", "checks", "traffic_class", "dispatch_lag_p99_ms_by_node", "turn")
+RUN_COLUMNS: tuple[str, ...] = (
+    "labels",
+    "checks",
+    "traffic_class",
+    "dispatch_lag_p99_ms_by_node",
+    "turn",
+    "capacity_rate_unit",
+)
 
 #: Every column, in order.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -248,6 +255,7 @@ def render_csv(report: RunReport) -> str:
                     _cell(part_key(part, "classes")),
                     _cell(_node_lags(benchmark) if own else None),
                     _cell(part_key(part, "turns")),
+                    _cell(capacity.rate_unit if capacity is not None and capacity.by == "rate" else None),
                 ]
                 + [
                     _cell(value)

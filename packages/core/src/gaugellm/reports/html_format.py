@@ -392,7 +392,7 @@ def _capacity_section(report: RunReport) -> str:
     capacity: CapacityReport | None = report.capacity
     if capacity is None:
         return ""
-    unit = "requests / s" if capacity.by == "rate" else "concurrent streams"
+    unit = capacity.rate_unit if capacity.by == "rate" else "concurrent streams"
     judged = [p for p in capacity.probes if p.verdict != "measured" and p.attainment is not None]
     passes = Series("pass", [(p.value, (p.attainment or 0) * 100) for p in judged if p.verdict == "pass"])
     fails = Series("fail", [(p.value, (p.attainment or 0) * 100) for p in judged if p.verdict == "fail"])

@@ -123,6 +123,11 @@ class CapacityReport(BaseModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
 
     by: Literal["rate", "concurrency"]
+    rate_unit: str = Field(
+        default="req/s",
+        description="What a rate search's loads count per second: req/s; conversations/s when the data are "
+        "conversations (a rate schedules their first turns); starts/s for traffic classes of both.",
+    )
     slo: list[str]
     target: float = Field(description="The attainment the SLO must reach.")
     confidence: float = Field(description="Each probe's verdict is wrong with probability at most 1 - confidence.")
@@ -130,10 +135,12 @@ class CapacityReport(BaseModel):
         description="found: within precision; bracketed: stopped (budget, probes) before that; below_lowest: even the "
         "lowest load probed failed; above_highest: the highest load probed passed; no_answer: nothing decided."
     )
-    capacity: float | None = Field(description="The highest load that passed (requests/s or streams).")
+    capacity: float | None = Field(description="The highest load that passed (in rate_unit, or streams).")
     upper: float | None = Field(description="The lowest load that failed: the capacity lies in [capacity, upper).")
     precision: float
-    throughput: float | None = Field(default=None, description="Completions/s of the bracketing throughput stage.")
+    throughput: float | None = Field(
+        default=None, description="Completions/s of the bracketing throughput stage, in rate_unit."
+    )
     goodput: float | None = Field(default=None, description="Good requests/s at the capacity's probe.")
     good_output_tokens_per_s: float | None = None
     cost_per_million_good_output_tokens: float | None = None

@@ -44,8 +44,27 @@ def cost_report(metrics: BenchmarkMetrics, price_per_hour: float | None) -> Cost
     )
 
 
+def rate_unit(data_description: dict[str, Any] | None) -> str:
+    """What a rate profile schedules per second with this data: requests, conversations (their first turns), or, for
+    traffic classes of both, starts (a request or a conversation's first turn)."""
+
+    def conversations(description: dict[str, Any]) -> bool:
+        return description.get("kind") == "conversations" or description.get("content") == "conversations"
+
+    if data_description is None:
+        return "req/s"
+    if data_description.get("kind") == "classes":
+        kinds = {conversations(c.get("data") or {}) for c in data_description.get("classes", [])}
+        return "conversations/s" if kinds == {True} else "starts/s" if True in kinds else "req/s"
+    return "conversations/s" if conversations(data_description) else "req/s"
+
+
 def capacity_report(
-    search: CapacitySearch, benchmarks: Sequence[BenchmarkReport], slo: list[str], price_per_hour: float | None
+    search: CapacitySearch,
+    benchmarks: Sequence[BenchmarkReport],
+    slo: list[str],
+    price_per_hour: float | None,
+    unit: str = "req/s",
 ) -> CapacityReport:
     """The search's answer for the report, with goodput (and cost) at the capacity's own probe."""
     from gaugellm.reports.models import CapacityProbeReport, CapacityReport
@@ -83,6 +102,7 @@ def capacity_report(
     good_tokens = slo_summary.good_output_tokens_per_s if slo_summary is not None else None
     return CapacityReport(
         by=search.by,
+        rate_unit=unit,
         slo=slo,
         target=search.rule.target,
         confidence=search.rule.confidence,
@@ -113,6 +133,11 @@ def benchmark_report(outcome: StageOutcome, price_per_hour: float | None = None)
     assert isinstance(sink, BenchmarkAccumulator), "the CLI's stages collect into BenchmarkAccumulator"
     started_ns, ended_ns = outcome.window_ns
     metrics = sink.summary(started_ns=started_ns, ended_ns=ended_ns)
+    load = metrics.load
+    if load is not None and load.achieved_ratio is not None and outcome.start_share < 1:
+        # the stage was asked for conversations begun per second: compare what it achieved in the same unit
+        achieved = load.achieved_ratio * outcome.start_share
+        metrics = metrics.model_copy(update={"load": load.model_copy(update={"achieved_ratio": achieved})})
     records = sink.records
     # The window's wall-clock start: the stage's start plus how far into the stage the window begins.
     started_at = outcome.started_at + (started_ns - outcome.start_ns) / 1e9
@@ -226,7 +251,9 @@ def run_report(
         backend=backend_info,
         token_counting=token_counting(stages, data_counting),
         benchmarks=benchmarks,
-        capacity=None if search is None else capacity_report(search, benchmarks, slo or [], price_per_hour),
+        capacity=None
+        if search is None
+        else capacity_report(search, benchmarks, slo or [], price_per_hour, rate_unit(data_description)),
         collectors=[
             CollectorReport(
                 name=c.name,

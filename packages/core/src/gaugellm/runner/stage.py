@@ -190,6 +190,9 @@ class StageOutcome:
     dropped: int = 0
     excluded: int = 0
     measured_ok: int = 0
+    #: Of ``measured_ok``, those that began what a rate profile schedules: a request, or a conversation's first turn.
+    measured_starts_ok: int = 0
+    starts: int = 0  # work items made: requests, or conversations (``sent`` counts each turn)
     prompt_sources: Counter[str] = field(default_factory=Counter)
     output_sources: Counter[str] = field(default_factory=Counter)
     last_error: str | None = None
@@ -211,6 +214,31 @@ class StageOutcome:
         if end <= start or not self.measured_ok:
             return None
         return self.measured_ok / ((end - start) / 1e9)
+
+    @property
+    def start_share(self) -> float:
+        """The share of measured successes that were starts (1 unless the stage ran conversations).
+
+        A rate profile schedules starts: with conversations, ``-r`` is conversations begun per second, each bringing
+        its later turns, so how much of a rate a stage achieved is counted in starts too.
+        """
+        return self.measured_starts_ok / self.measured_ok if self.measured_ok else 1.0
+
+    @property
+    def requests_per_start(self) -> float:
+        """Requests each start brought on average: 1, or with conversations their mean number of turns."""
+        return self.sent / self.starts if self.starts else 1.0
+
+    @property
+    def sustained_start_rate(self) -> float | None:
+        """The request rate this stage served, as the rate of starts that would load the server as much.
+
+        What a sweep and a capacity search offer next: with conversations, the requests per second a stage served
+        over its conversations' mean turns (a short stage's own count of first turns would overstate it: every
+        conversation of a closed-loop stage begins at its start).
+        """
+        rate = self.request_rate
+        return None if rate is None else rate / self.requests_per_start
 
 
 @dataclass(slots=True)
@@ -363,6 +391,7 @@ class StageRun:
         if request.follow_ups and self.planned is not None and len(request.follow_ups) >= self.planned - index:
             request.follow_ups = request.follow_ups[: max(0, self.planned - index - 1)]
         self.outcome.sent += 1 + len(request.follow_ups)
+        self.outcome.starts += 1
         return WorkItem(index=index, request=request, scheduled_ns=scheduled_ns)
 
     def _feed(self, now: int) -> None:
@@ -482,6 +511,8 @@ class StageRun:
                 outcome.sink.add_to_turn(request.turn + index - item.index, response)
         if error is None:
             outcome.measured_ok += 1
+            if item is None or index == item.index:
+                outcome.measured_starts_ok += 1
             outcome.prompt_sources[response.prompt_tokens_source] += 1
             outcome.output_sources[response.output_tokens_source] += 1
         began = response.dispatched_ns if response.dispatched_ns is not None else scheduled

@@ -256,6 +256,8 @@ class CapacitySearch:
             whole = outcome.ok / took if took > 0 and outcome.ok else None
             measured = outcome.request_rate if outcome.measured_ok >= MIN_MEASURED_FOR_RATE else None
             rate = measured or whole
+            if rate:
+                rate /= outcome.requests_per_start  # a rate offers starts: with conversations, conversations begun
             self.throughput = rate
             verdict = ProbeVerdict(True, "measured the highest completion rate", "measurement")
             self.probes.append(CapacityProbe(spec.name, float(spec.concurrency or 0), verdict, took, rate))

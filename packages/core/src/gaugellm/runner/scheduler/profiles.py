@@ -91,7 +91,7 @@ class Profile:
             return None
         if done > len(self.stages) and _unsustainable(history[-1]):
             return None
-        low, high = history[0].request_rate or 0.0, history[1].request_rate or 0.0
+        low, high = history[0].sustained_start_rate or 0.0, history[1].sustained_start_rate or 0.0
         if high <= 0:
             return None  # nothing succeeded at full speed: no rate between is meaningful
         low = min(low, high)
