@@ -64,7 +64,7 @@ def capacity_report(
     benchmarks: Sequence[BenchmarkReport],
     slo: list[str],
     price_per_hour: float | None,
-    unit: str = "req/s",
+    unit: str,
 ) -> CapacityReport:
     """The search's answer for the report, with goodput (and cost) at the capacity's own probe."""
     from gaugellm.reports.models import CapacityProbeReport, CapacityReport
